@@ -1,0 +1,45 @@
+# The two commands of the README: `make run` and `make test`. Each installs what it needs.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+export FLASK_APP := wsgi.py
+
+.PHONY: install run test test-sqlite test-postgresql bench clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[test]"
+	@rm -f $(VENV)/.installed-*
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+## Serve the app with demo data on SQLite at http://127.0.0.1:5000
+run: $(STAMP)
+	$(BIN)/flask db upgrade
+	$(BIN)/flask seed-demo --if-empty
+	@echo ""
+	@echo "MentorMatch is starting at http://127.0.0.1:5000 — log in with a demo account above."
+	@echo ""
+	$(BIN)/flask run --host 127.0.0.1 --port 5000
+
+## The whole suite: unit, integration and browser tests on SQLite, then integration on PostgreSQL
+test: $(STAMP)
+	bash scripts/ensure-test-tools.sh
+	$(MAKE) --no-print-directory test-sqlite test-postgresql
+
+test-sqlite:
+	$(BIN)/pytest -p no:cacheprovider
+
+test-postgresql:
+	$(BIN)/pytest -p no:cacheprovider tests/integration --db postgresql
+
+## Matching-engine benchmarks (print figures; not part of the test run)
+bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[test,bench]"
+	$(BIN)/python bench/engine.py
+
+clean:
+	rm -rf $(VENV) instance/mentormatch.db

@@ -1,0 +1,94 @@
+"""MentorMatch: the web service police youth programs use to match young people with mentors."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any, Optional
+
+import sqlalchemy as sa
+from flask import Flask, request, session
+from flask_babel import get_locale
+from flask_login import current_user
+
+from mentormatch import access, config
+from mentormatch.extensions import babel, csrf, db, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(overrides: Optional[dict[str, Any]] = None) -> Flask:
+    """Build the app; `overrides` replaces settings (tests give each app its own database)."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.update(config.from_environment(app.instance_path))
+    if overrides:
+        app.config.update(overrides)
+    config.check_production(app.config)
+    if not app.debug:
+        logging.basicConfig(level=logging.INFO)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please log in to see that page."
+    login_manager.login_message_category = "info"
+    babel.init_app(app, locale_selector=_select_locale)
+
+    from mentormatch import admin, auth, cli, errors, main
+
+    app.register_blueprint(main.bp)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(admin.bp)
+    errors.register(app)
+    cli.register(app)
+
+    app.view_functions["static"] = access.public(app.view_functions["static"])
+    access.check_every_route_declared(app)
+
+    @app.context_processor
+    def inject_helpers():
+        return {"is_htmx": access.is_htmx(), "Role": _roles(), "get_locale": get_locale}
+
+    @app.after_request
+    def vary_on_htmx(response):
+        response.headers.add("Vary", "HX-Request")
+        return response
+
+    return app
+
+
+def _roles():
+    from mentormatch.models import Role
+
+    return Role
+
+
+def _select_locale() -> str:
+    languages = ("en", "es")
+    if current_user and current_user.is_authenticated:
+        return current_user.locale
+    chosen = session.get("lang")
+    if chosen in languages:
+        return chosen
+    return request.accept_languages.best_match(languages) or "en"
+
+
+@login_manager.user_loader
+def load_user(user_id: str):
+    from mentormatch.models import User
+
+    ident, _, version = user_id.partition(":")
+    if not ident.isdigit() or not version.isdigit():
+        return None
+    user = db.session.get(User, int(ident))
+    # A password change bumps the version, which logs out every other session.
+    if user is None or user.session_version != int(version):
+        return None
+    return user

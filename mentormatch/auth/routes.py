@@ -1,0 +1,213 @@
+"""Account views."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from mentormatch import mail
+from mentormatch.access import login_required, public
+from mentormatch.auth import bp
+from mentormatch.auth.forms import (
+    ForgotPasswordForm,
+    LanguageForm,
+    LoginForm,
+    MentorRegisterForm,
+    RegisterForm,
+    ResetPasswordForm,
+    YouthRegisterForm,
+)
+from mentormatch.extensions import db
+from mentormatch.models import (
+    AccessToken,
+    Mentor,
+    MentorStatus,
+    Role,
+    TokenPurpose,
+    User,
+    Youth,
+    record_audit,
+    utcnow,
+)
+
+REGISTER_FORMS = {
+    "guardian": (Role.GUARDIAN, RegisterForm),
+    "youth": (Role.YOUTH, YouthRegisterForm),
+    "mentor": (Role.MENTOR, MentorRegisterForm),
+}
+
+
+def _find_user(email: str) -> User | None:
+    return db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
+
+
+def _safe_next(target: str | None) -> str | None:
+    # Only same-site paths, so a crafted link cannot bounce a user elsewhere after login.
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return None
+
+
+@bp.route("/register")
+@public
+def register_choice():
+    """Ask which kind of account to create."""
+    return render_template("auth/register_choice.html")
+
+
+@bp.route("/register/<kind>", methods=["GET", "POST"])
+@public
+def register(kind: str):
+    """Create a guardian, young person or mentor account."""
+    if kind not in REGISTER_FORMS:
+        abort(404)
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    role, form_class = REGISTER_FORMS[kind]
+    form = form_class()
+    if form.validate_on_submit():
+        email = form.email.data.strip().lower()
+        if _find_user(email) is not None:
+            form.email.errors.append(
+                _("An account with this e-mail already exists. Log in, or reset your password.")
+            )
+        else:
+            user = _create_account(role, form, email)
+            login_user(user)
+            flash(_("Welcome, %(name)s. Your account is ready.", name=user.first_name), "success")
+            return redirect(url_for("main.home"))
+    return render_template("auth/register.html", form=form, kind=kind, role=role)
+
+
+def _create_account(role: Role, form, email: str) -> User:
+    user = User(
+        email=email,
+        role=role,
+        first_name=form.first_name.data.strip(),
+        last_name=form.last_name.data.strip(),
+        phone=(form.phone.data or "").strip() or None,
+        locale=session.get("lang", "en") if role in (Role.GUARDIAN, Role.YOUTH) else "en",
+    )
+    user.set_password(form.password.data)
+    db.session.add(user)
+    if role is Role.YOUTH:
+        db.session.add(
+            Youth(
+                user=user,
+                first_name=user.first_name,
+                last_name=user.last_name,
+                date_of_birth=form.date_of_birth.data,
+                guardian_email=(form.guardian_email.data or "").strip().lower() or None,
+            )
+        )
+    elif role is Role.MENTOR:
+        db.session.add(
+            Mentor(
+                user=user,
+                agency=form.agency.data.strip(),
+                unit=(form.unit.data or "").strip(),
+                badge_number=(form.badge_number.data or "").strip(),
+                years_of_service=form.years_of_service.data,
+                status=MentorStatus.APPLIED,
+            )
+        )
+    record_audit(user, "account.register", user, role=role.value)
+    db.session.commit()
+    return user
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+def login():
+    """Log in with e-mail and password."""
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = _find_user(form.email.data)
+        if user is None or not user.check_password(form.password.data) or not user.is_active:
+            form.password.errors.append(_("That e-mail and password do not match an account."))
+        else:
+            # A fresh session at login, so an identifier planted before it is worthless.
+            session.clear()
+            login_user(user, remember=form.remember.data)
+            user.last_login_at = utcnow()
+            record_audit(user, "account.login", user)
+            db.session.commit()
+            return redirect(_safe_next(request.args.get("next")) or url_for("main.home"))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    """Log out of this browser."""
+    logout_user()
+    session.clear()
+    flash(_("You are logged out."), "info")
+    return redirect(url_for("main.index"))
+
+
+@bp.route("/forgot", methods=["GET", "POST"])
+@public
+def forgot_password():
+    """E-mail a password-reset link."""
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        user = _find_user(form.email.data)
+        if user is not None and user.is_active:
+            hours = current_app.config["PASSWORD_RESET_HOURS"]
+            _token, raw = AccessToken.issue(
+                TokenPurpose.PASSWORD_RESET, user.email, timedelta(hours=hours), user=user
+            )
+            db.session.commit()
+            mail.send(
+                user.email,
+                _("Reset your MentorMatch password"),
+                "password_reset",
+                user=user,
+                link=url_for("auth.reset_password", token=raw, _external=True),
+                hours=hours,
+            )
+        # Same answer whether or not the address has an account, so nobody can probe for one.
+        flash(_("If that address has an account, a reset link is on its way. It works once, for a short time."), "info")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/forgot.html", form=form)
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+@public
+def reset_password(token: str):
+    """Set a new password from an e-mailed link."""
+    record = AccessToken.find_usable(TokenPurpose.PASSWORD_RESET, token)
+    if record is None or record.user is None:
+        flash(_("That reset link has expired or was already used. Ask for a new one."), "error")
+        return redirect(url_for("auth.forgot_password"))
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        user = record.user
+        user.set_password(form.password.data)
+        user.session_version += 1
+        record.used_at = utcnow()
+        record_audit(user, "account.password_reset", user)
+        db.session.commit()
+        logout_user()
+        flash(_("Your password is changed and every other session is logged out. Log in with the new password."), "success")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/reset.html", form=form)
+
+
+@bp.route("/language", methods=["POST"])
+@public
+def set_language():
+    """Switch between English and Spanish; remembered on the account and in the session."""
+    form = LanguageForm()
+    if form.validate_on_submit():
+        session["lang"] = form.lang.data
+        if current_user.is_authenticated:
+            current_user.locale = form.lang.data
+            db.session.commit()
+    return redirect(_safe_next(request.form.get("next")) or url_for("main.index"))

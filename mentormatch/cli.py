@@ -1,0 +1,54 @@
+"""Flask commands: demo data and staff accounts."""
+from __future__ import annotations
+
+import click
+import sqlalchemy as sa
+from flask import Flask
+
+from mentormatch.extensions import db
+from mentormatch.models import Role, User, record_audit
+from mentormatch.passwords import password_problem
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(seed_demo)
+    app.cli.add_command(create_user)
+
+
+@click.command("seed-demo")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database already has users.")
+def seed_demo(if_empty: bool) -> None:
+    """Load the deterministic demo data set and print the demo accounts."""
+    from mentormatch import demo
+
+    if db.session.scalar(sa.select(sa.func.count(User.id))):
+        if if_empty:
+            click.echo("Database already has data; demo data not loaded.")
+            demo.print_accounts(click.echo)
+            return
+        raise click.ClickException("The database is not empty; seed-demo loads into an empty one.")
+    figures = demo.seed()
+    click.echo("Demo data loaded: " + ", ".join(f"{n} {what}" for what, n in figures.items()))
+    demo.print_accounts(click.echo)
+
+
+@click.command("create-user")
+@click.option("--email", required=True)
+@click.option("--first-name", required=True)
+@click.option("--last-name", required=True)
+@click.option("--role", type=click.Choice([Role.COORDINATOR.value, Role.ADMIN.value]), required=True)
+@click.password_option()
+def create_user(email: str, first_name: str, last_name: str, role: str, password: str) -> None:
+    """Create a coordinator or administrator account."""
+    email = email.strip().lower()
+    if db.session.scalar(sa.select(User).where(User.email == email)) is not None:
+        raise click.ClickException(f"An account with {email} already exists.")
+    problem = password_problem(password, email, first_name, last_name)
+    if problem:
+        raise click.ClickException(problem)
+    user = User(email=email, first_name=first_name, last_name=last_name, role=Role(role))
+    user.set_password(password)
+    db.session.add(user)
+    record_audit(None, "staff.create", user, role=role, via="command line")
+    db.session.commit()
+    click.echo(f"Created {role} {email}.")

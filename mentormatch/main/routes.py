@@ -1,0 +1,165 @@
+"""Front page and home pages."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask import redirect, render_template, url_for
+from flask_login import current_user
+
+from mentormatch.access import login_required, public
+from mentormatch.extensions import db
+from mentormatch.main import bp
+from mentormatch.models import (
+    Application,
+    ApplicationStatus,
+    Clearance,
+    Match,
+    MatchProposal,
+    Mentor,
+    MentorStatus,
+    OPEN_MATCH_STATUSES,
+    Program,
+    ProposalStatus,
+    Role,
+    User,
+    Youth,
+)
+
+
+def active_programs() -> list[Program]:
+    return list(db.session.scalars(sa.select(Program).where(Program.is_active).order_by(Program.name)))
+
+
+@bp.route("/")
+@public
+def index():
+    """The public front page: what the programs are and who may join."""
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    return render_template("main/index.html", programs=active_programs())
+
+
+@bp.route("/home")
+@login_required
+def home():
+    """Each role's own home page."""
+    view = {
+        Role.GUARDIAN: _guardian_home,
+        Role.YOUTH: _youth_home,
+        Role.MENTOR: _mentor_home,
+        Role.COORDINATOR: _staff_home,
+        Role.ADMIN: _staff_home,
+    }[current_user.role]
+    return view()
+
+
+def _family_applications(youth_ids: list[int]) -> list[Application]:
+    if not youth_ids:
+        return []
+    return list(
+        db.session.scalars(
+            sa.select(Application)
+            .where(Application.youth_id.in_(youth_ids))
+            .options(so.selectinload(Application.program))
+            .order_by(Application.created_at.desc())
+        )
+    )
+
+
+def _guardian_home():
+    children = list(
+        db.session.scalars(
+            sa.select(Youth)
+            .where(Youth.guardian_id == current_user.id, Youth.anonymised_at.is_(None))
+            .order_by(Youth.first_name)
+        )
+    )
+    applications = _family_applications([c.id for c in children])
+    by_child = {c.id: [a for a in applications if a.youth_id == c.id] for c in children}
+    return render_template(
+        "main/home_guardian.html", children=children, by_child=by_child, programs=active_programs()
+    )
+
+
+def _youth_home():
+    youth = current_user.own_youth
+    applications = _family_applications([youth.id] if youth else [])
+    return render_template(
+        "main/home_youth.html", youth=youth, applications=applications, programs=active_programs()
+    )
+
+
+def _mentor_home():
+    mentor = current_user.mentor
+    matches = []
+    if mentor is not None:
+        matches = list(
+            db.session.scalars(
+                sa.select(Match)
+                .where(Match.mentor_id == mentor.id, Match.status.in_(OPEN_MATCH_STATUSES))
+                .options(
+                    so.selectinload(Match.application).selectinload(Application.youth)
+                    .selectinload(Youth.guardian),
+                    so.selectinload(Match.application).selectinload(Application.program),
+                )
+            )
+        )
+    return render_template(
+        "main/home_mentor.html",
+        mentor=mentor,
+        problems=mentor.clearance_problems() if mentor else [],
+        matches=matches,
+    )
+
+
+def _count(statement) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(statement.subquery())) or 0
+
+
+def _staff_home():
+    today = date.today()
+    counts = {
+        "to_review": _count(
+            sa.select(Application.id).where(Application.status == ApplicationStatus.UNDER_REVIEW)
+        ),
+        "consent_missing": _count(
+            sa.select(Application.id).where(Application.status == ApplicationStatus.AWAITING_CONSENT)
+        ),
+        "mentors_waiting": _count(sa.select(Mentor.id).where(Mentor.status == MentorStatus.APPLIED)),
+        "expiring": _count(
+            sa.select(Clearance.mentor_id)
+            .join(Mentor)
+            .where(
+                Mentor.status == MentorStatus.APPROVED,
+                Clearance.verified_at.is_not(None),
+                Clearance.expires_on.between(today, today + timedelta(days=30)),
+            )
+            .distinct()
+        ),
+        "proposals_pending": _count(
+            sa.select(MatchProposal.id).where(MatchProposal.status == ProposalStatus.PENDING)
+        ),
+        "guardian_declines": _count(
+            sa.select(MatchProposal.id).where(
+                MatchProposal.status == ProposalStatus.DECLINED_BY_GUARDIAN
+            )
+        ),
+        "waitlisted": _count(
+            sa.select(Application.id).where(Application.status == ApplicationStatus.WAITLISTED)
+        ),
+        "active_matches": _count(sa.select(Match.id).where(Match.status.in_(OPEN_MATCH_STATUSES))),
+    }
+    staff = []
+    if current_user.role is Role.ADMIN:
+        staff = list(
+            db.session.scalars(
+                sa.select(User)
+                .where(User.role.in_([Role.COORDINATOR, Role.ADMIN]))
+                .order_by(User.last_name)
+            )
+        )
+    return render_template(
+        "main/home_staff.html", counts=counts, programs=active_programs(), staff=staff
+    )

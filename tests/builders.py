@@ -1,0 +1,123 @@
+"""Keyword builders for test data: make_youth(age=15, **overrides) and friends."""
+from __future__ import annotations
+
+import itertools
+from functools import lru_cache
+from datetime import date, timedelta
+
+from mentormatch.extensions import db
+from mentormatch.models import (
+    Application,
+    ApplicationStatus,
+    Clearance,
+    ClearanceKind,
+    GuardianConsent,
+    MatchFormat,
+    Mentor,
+    MentorStatus,
+    Program,
+    ProgramKind,
+    Role,
+    User,
+    Youth,
+    utcnow,
+)
+
+PASSWORD = "correct horse battery staple"
+_seq = itertools.count(1)
+
+
+def born_years_ago(years: int, days: int = 30) -> date:
+    today = date.today()
+    try:
+        anniversary = today.replace(year=today.year - years)
+    except ValueError:  # 29 February
+        anniversary = today.replace(year=today.year - years, day=28)
+    return anniversary - timedelta(days=days)
+
+
+@lru_cache(maxsize=8)
+def _hash_of(password: str) -> str:
+    # scrypt is slow on purpose; hash each test password once per session.
+    probe = User()
+    probe.set_password(password)
+    return probe.password_hash
+
+
+def make_user(role: Role = Role.GUARDIAN, **overrides) -> User:
+    n = next(_seq)
+    fields = {"email": f"{role.value}{n}@example.org", "first_name": f"Test{n}", "last_name": "Person",
+              "role": role}
+    fields.update(overrides)
+    password = fields.pop("password", PASSWORD)
+    user = User(**fields)
+    user.password_hash = _hash_of(password)
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def make_program(**overrides) -> Program:
+    n = next(_seq)
+    fields = dict(name=f"Explorer Post {n}", slug=f"post-{n}", kind=ProgramKind.EXPLORING,
+                  min_age=14, max_age=20, min_grade_completed=8, grade_rule_until_age=15,
+                  match_format=MatchFormat.ONE_TO_ONE, default_capacity=2)
+    fields.update(overrides)
+    program = Program(**fields)
+    db.session.add(program)
+    db.session.commit()
+    return program
+
+
+def make_youth(age: int = 15, guardian: User | None = None, **overrides) -> Youth:
+    n = next(_seq)
+    fields = dict(first_name=f"Youth{n}", last_name="Example", date_of_birth=born_years_ago(age),
+                  grade_completed=max(0, age - 6), zip_code="95823", gender="female",
+                  languages=["English"], interests=["robotics"], availability=["tue-evening"],
+                  guardian=guardian)
+    fields.update(overrides)
+    youth = Youth(**fields)
+    db.session.add(youth)
+    db.session.commit()
+    return youth
+
+
+def make_application(youth: Youth, program: Program,
+                     status: ApplicationStatus = ApplicationStatus.WAITLISTED, consent: bool = True,
+                     **overrides) -> Application:
+    fields = dict(youth=youth, program=program, status=status, draft_step=5)
+    if status is ApplicationStatus.WAITLISTED:
+        fields["waiting_since"] = utcnow() - timedelta(days=10)
+    fields.update(overrides)
+    application = Application(**fields)
+    db.session.add(application)
+    if consent and youth.age() is not None and youth.age() < 18:
+        db.session.add(GuardianConsent(application=application, guardian_user=youth.guardian,
+                                       guardian_email=youth.guardian.email if youth.guardian else "g@example.org",
+                                       relation="Mother", typed_signature="Pat Example",
+                                       consented_at=utcnow()))
+    db.session.commit()
+    return application
+
+
+def make_mentor(cleared: bool = True, programs: list[Program] | None = None, user: User | None = None,
+                verified_by: User | None = None, **overrides) -> Mentor:
+    user = user or make_user(Role.MENTOR)
+    fields = dict(user=user, agency="Sacramento Police Department", capacity=2, gender="male",
+                  zip_code="95823", languages=["English"], interests=["robotics"],
+                  availability=["tue-evening"],
+                  status=MentorStatus.APPROVED if cleared else MentorStatus.APPLIED)
+    fields.update(overrides)
+    mentor = Mentor(**fields)
+    mentor.programs = programs or []
+    db.session.add(mentor)
+    if cleared:
+        today = date.today()
+        for kind in ClearanceKind:
+            db.session.add(Clearance(
+                mentor=mentor, kind=kind, completed_on=today - timedelta(days=100),
+                expires_on=None if kind is ClearanceKind.INTERVIEW else today + timedelta(days=265),
+                verified_by=verified_by, verified_at=utcnow(),
+            ))
+    db.session.commit()
+    return mentor

@@ -1,0 +1,87 @@
+"""The authorization matrix: every route x anonymous and every role -> the status they get.
+
+A route added to the app without a row here fails `test_every_route_is_in_the_matrix`, and a
+route without a declared access rule stops the app from starting at all.
+"""
+from __future__ import annotations
+
+import pytest
+from flask import Blueprint
+
+from mentormatch import access, create_app
+from mentormatch.models import Role
+from tests.builders import PASSWORD, make_program, make_user
+
+ALL = ("guardian", "youth", "mentor", "coordinator", "admin")
+PUBLIC = "public"
+
+# endpoint -> (method, url, who may use it). Object ids are filled from the fixture's objects.
+MATRIX: dict[str, tuple[str, str, object]] = {
+    "static": ("GET", "/static/css/app.css", PUBLIC),
+    "main.index": ("GET", "/", PUBLIC),
+    "main.home": ("GET", "/home", ALL),
+    "auth.register_choice": ("GET", "/account/register", PUBLIC),
+    "auth.register": ("GET", "/account/register/guardian", PUBLIC),
+    "auth.login": ("GET", "/account/login", PUBLIC),
+    "auth.logout": ("POST", "/account/logout", ALL),
+    "auth.forgot_password": ("GET", "/account/forgot", PUBLIC),
+    "auth.reset_password": ("GET", "/account/reset/not-a-token", PUBLIC),
+    "auth.set_language": ("POST", "/account/language", PUBLIC),
+    "admin.programs": ("GET", "/admin/programs", ("admin",)),
+    "admin.create_program": ("GET", "/admin/programs/new", ("admin",)),
+    "admin.update_program": ("GET", "/admin/programs/{program}", ("admin",)),
+    "admin.staff": ("GET", "/admin/staff", ("admin",)),
+    "admin.toggle_staff": ("POST", "/admin/staff/{coordinator}/active", ("admin",)),
+}
+
+IDENTITIES = ("anonymous",) + ALL
+
+
+@pytest.fixture
+def people(app):
+    users = {role: make_user(Role(role)) for role in ALL}
+    ids = {"program": make_program().id, "coordinator": users["coordinator"].id}
+    return users, ids
+
+
+def test_every_route_is_in_the_matrix(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert endpoints - MATRIX.keys() == set(), "add the new routes to MATRIX with who may use them"
+    assert MATRIX.keys() - endpoints == set(), "MATRIX names routes the app no longer has"
+
+
+def test_app_refuses_a_route_without_an_access_rule(app):
+    bp = Blueprint("undeclared", __name__)
+    bp.add_url_rule("/undeclared", "page", lambda: "secret")
+    app.register_blueprint(bp)
+    with pytest.raises(RuntimeError, match="undeclared.page"):
+        access.check_every_route_declared(app)
+
+
+@pytest.mark.parametrize("endpoint", sorted(MATRIX))
+@pytest.mark.parametrize("identity", IDENTITIES)
+def test_matrix(app, client, browser, people, endpoint, identity):
+    users, ids = people
+    method, url, allowed = MATRIX[endpoint]
+    url = url.format(**ids)
+    if identity != "anonymous":
+        assert browser.login(users[identity].email, PASSWORD).status_code == 302
+    if method == "POST":
+        if identity == "anonymous":
+            browser.get("/account/login")
+        response = client.post(url, data={"csrf_token": browser.token})
+    else:
+        response = client.get(url)
+    status = response.status_code
+    body = response.get_data(as_text=True)
+    response.close()
+    assert status != 500
+    if allowed == PUBLIC:
+        assert status not in (401, 403)
+    elif identity == "anonymous":
+        assert status == 302 and "/account/login" in response.headers["Location"]
+    elif identity in allowed:
+        assert status not in (401, 403), f"{identity} should reach {endpoint}"
+    else:
+        assert status == 403, f"{identity} must not reach {endpoint}"
+        assert "You do not have access to this page" in body

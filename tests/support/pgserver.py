@@ -1,0 +1,58 @@
+"""A throwaway PostgreSQL server on a loopback port, for the test session only."""
+from __future__ import annotations
+
+import glob
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+from pathlib import Path
+
+
+def _bin(name: str) -> str:
+    found = shutil.which(name) or next(iter(sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"), reverse=True)), None)
+    if not found:
+        raise RuntimeError(f"PostgreSQL's {name} is not installed; run `make test`, which installs it.")
+    return found
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class ThrowawayPostgres:
+    """initdb into a temporary folder, start on 127.0.0.1, stop and delete on close."""
+
+    def __init__(self) -> None:
+        self.root = Path(tempfile.mkdtemp(prefix="mentormatch-pg-"))
+        self.data = self.root / "data"
+        self.port = _free_port()
+        # PostgreSQL refuses to run as root; the Debian package's postgres user runs it then.
+        self.prefix: list[str] = []
+        if os.geteuid() == 0:
+            pwd.getpwnam("postgres")
+            self.prefix = ["runuser", "-u", "postgres", "--"]
+            os.chmod(self.root, 0o755)
+            shutil.chown(self.root, "postgres")
+
+    def _run(self, *args: str) -> None:
+        subprocess.run(self.prefix + list(args), check=True, capture_output=True, text=True)
+
+    def start(self) -> str:
+        self._run(_bin("initdb"), "-D", str(self.data), "-U", "postgres", "-A", "trust",
+                  "--encoding", "UTF8", "--no-locale")
+        options = f"-h 127.0.0.1 -p {self.port} -k {self.root} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+        self._run(_bin("pg_ctl"), "-D", str(self.data), "-o", options, "-l", str(self.root / "log"),
+                  "-w", "-t", "60", "start")
+        self._run(_bin("createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "mentormatch_test")
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/mentormatch_test"
+
+    def stop(self) -> None:
+        try:
+            self._run(_bin("pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop")
+        finally:
+            shutil.rmtree(self.root, ignore_errors=True)
