@@ -1,0 +1,315 @@
+"""The matching engine's entry points: score a cohort, and propose an optimal set of matches."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+
+from matching.assignment import Assignment, assign_exact, count_blocking_pairs
+from matching.config import FACTORS, MatchConfig
+from matching.explain import Reason, pair_reasons, unmatched_reason
+from matching.features import RULE_LABELS, RULES, FeatureModel
+from matching.profiles import Mentor, Youth, check_unique_ids
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    """The first hard rule, in :data:`matching.RULES` order, that rules a pair out."""
+
+    rule: str
+    label: str
+    text: str
+
+
+def _exclusion(model: FeatureModel, i: int, j: int, rule: str) -> Exclusion:
+    youth, mentor = model.youth[i], model.mentors[j]
+    if rule == "gender":
+        text = f"Youth asked for a {youth.mentor_gender_preference} mentor"
+    elif rule == "language":
+        text = f"Mentor does not speak {youth.required_language}"
+    elif rule == "distance":
+        miles, limit = model.zip_miles[model.zip_y[i], model.zip_m[j]], model.travel_limit[i]
+        if np.isfinite(miles):
+            text = f"{miles:.1f} miles apart, over the {limit:g}-mile limit"
+        else:
+            text = f"ZIP code unknown, so the {limit:g}-mile limit can't be checked"
+    else:
+        text = {
+            "program": "Mentor is not in any of the youth's programs",
+            "cleared": "Mentor is not cleared",
+            "capacity": f"Mentor has no free place ({mentor.active_mentees} of {mentor.capacity} taken)",
+            "availability": "No shared weekly time slot",
+            "do_not_match": "A coordinator marked this pair do not match",
+        }[rule]
+    return Exclusion(rule, RULE_LABELS[rule], text)
+
+
+@dataclass
+class Scores:
+    """Dense similarity of every youth with every mentor.
+
+    Attributes
+    ----------
+    similarity : ndarray of float64, shape (n, m)
+        Weighted score in [0, 1] (computed for infeasible pairs too).
+    feasible : ndarray of bool, shape (n, m)
+    factors : ndarray of float64, shape (6, n, m)
+        Per-factor similarity in :data:`matching.FACTORS` order.
+    """
+
+    similarity: np.ndarray
+    feasible: np.ndarray
+    factors: np.ndarray
+    model: FeatureModel = field(repr=False)
+    rule_code: np.ndarray = field(repr=False)
+
+    def contributions(self, i: int, j: int) -> dict[str, float]:
+        """Weighted similarity per factor for youth ``i`` and mentor ``j``; they sum to the score."""
+        return {f: float(self.model.weights[k] * self.factors[k, i, j]) for k, f in enumerate(FACTORS)}
+
+    def reasons(self, i: int, j: int) -> list[Reason]:
+        """Plain-words reasons for the pair, largest contribution first."""
+        return pair_reasons(self.model, i, j, self.factors[:, i, j])
+
+    def excluded_by(self, i: int, j: int) -> Exclusion | None:
+        """The first hard rule that excludes the pair, or None when it is feasible."""
+        code = int(self.rule_code[i, j])
+        return None if code == 0 else _exclusion(self.model, i, j, RULES[code - 1])
+
+
+def _prepare(youth, mentors, config) -> tuple[list, list, MatchConfig]:
+    youth, mentors = list(youth), list(mentors)
+    check_unique_ids(youth, mentors)
+    return youth, mentors, config if config is not None else MatchConfig()
+
+
+def score(youth: list[Youth], mentors: list[Mentor], config: MatchConfig | None = None) -> Scores:
+    """Score every youth against every mentor, with the hard-rule mask.
+
+    Memory is about 60 bytes per pair; use :func:`propose` for large cohorts.
+
+    Parameters
+    ----------
+    youth : list of Youth, length n
+    mentors : list of Mentor, length m
+    config : MatchConfig, optional
+
+    Returns
+    -------
+    Scores
+        ``similarity`` and ``feasible`` of shape (n, m).
+    """
+    youth, mentors, config = _prepare(youth, mentors, config)
+    model = FeatureModel(youth, mentors, config)
+    rows = np.arange(model.n)
+    factors = model.factor_matrices(rows)
+    similarity = np.clip(np.tensordot(model.weights, factors, axes=1), 0.0, 1.0)
+    codes = model.rule_codes(rows)
+    return Scores(similarity, codes == 0, factors, model, codes)
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """A proposed pair with its score in [0, 1] and the reasons behind it."""
+
+    youth_id: str | int
+    mentor_id: str | int
+    score: float
+    reasons: list[Reason]
+
+    def to_dict(self) -> dict:
+        return {
+            "youth_id": self.youth_id,
+            "mentor_id": self.mentor_id,
+            "score": self.score,
+            "reasons": [r.to_dict() for r in self.reasons],
+        }
+
+
+@dataclass(frozen=True)
+class Unmatched:
+    """A youth left without a mentor, and why."""
+
+    youth_id: str | int
+    reason: str
+
+
+@dataclass(frozen=True)
+class Alternative:
+    """A feasible mentor for a youth, ranked by score; ``chosen`` marks the proposed one."""
+
+    mentor_id: str | int
+    score: float
+    reasons: list[Reason]
+    chosen: bool
+
+
+class MatchResult:
+    """The outcome of :func:`propose`: proposals, unmatched youth, and tools to inspect them.
+
+    Attributes
+    ----------
+    timings : dict of str to float
+        Seconds per stage (``features``, ``score_and_prune``, ``assign``,
+        ``certify``, ``total``; ``reasons`` once proposals are read).
+    """
+
+    def __init__(self, model: FeatureModel, assignment: Assignment, timings: dict) -> None:
+        self._model = model
+        self._assignment = assignment
+        self.timings = timings
+        self.config = model.config
+
+    @property
+    def mentor_index_of_youth(self) -> np.ndarray:
+        """Mentor index per youth, -1 when unmatched, shape (n,)."""
+        return self._assignment.mentor_of
+
+    @property
+    def certificate(self) -> dict:
+        """How the optimum was certified: candidate pairs, solve rounds, pairs added back."""
+        a = self._assignment
+        return {"candidate_pairs": a.candidate_pairs, "rounds": a.rounds, "pairs_added": a.pairs_added}
+
+    @cached_property
+    def _matched_factors(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        rows = np.flatnonzero(self._assignment.mentor_of >= 0)
+        cols = self._assignment.mentor_of[rows]
+        return rows, cols, self._model.factor_pairs(rows, cols)
+
+    @cached_property
+    def proposals(self) -> list[Proposal]:
+        """One proposal per matched youth, in youth order."""
+        started = time.perf_counter()
+        model = self._model
+        rows, cols, factors = self._matched_factors
+        scores = np.clip(factors @ model.weights, 0.0, 1.0)
+        proposals = [
+            Proposal(model.youth[i].id, model.mentors[j].id, float(s), pair_reasons(model, i, j, f))
+            for i, j, s, f in zip(rows.tolist(), cols.tolist(), scores, factors)
+        ]
+        self.timings["reasons"] = time.perf_counter() - started
+        return proposals
+
+    @cached_property
+    def unmatched(self) -> list[Unmatched]:
+        """Each youth without a mentor, with the reason in plain words."""
+        model = self._model
+        rows = np.flatnonzero(self._assignment.mentor_of < 0)
+        out = []
+        for start in range(0, len(rows), 1024):
+            block = rows[start : start + 1024]
+            feasible = (model.objective_rows(block) > -np.inf).sum(axis=1)
+            out.extend(
+                Unmatched(model.youth[i].id, unmatched_reason(model, i, int(k)))
+                for i, k in zip(block.tolist(), feasible.tolist())
+            )
+        return out
+
+    @property
+    def total_score(self) -> float:
+        """Sum of the proposed pairs' scores."""
+        _, _, factors = self._matched_factors
+        return float(np.clip(factors @ self._model.weights, 0.0, 1.0).sum())
+
+    @property
+    def objective(self) -> float:
+        """What was maximised: total score plus the wait bonus of every matched youth."""
+        matched = self._assignment.mentor_of >= 0
+        return self.total_score + float(self._model.wait_bonus[matched].sum())
+
+    def alternatives(self, youth_id: str | int, k: int = 3) -> list[Alternative]:
+        """The ``k`` best feasible mentors for a youth, best first, the chosen one marked."""
+        model = self._model
+        if youth_id not in model.youth_index:
+            raise KeyError(f"unknown youth id {youth_id!r}")
+        i = model.youth_index[youth_id]
+        rows = np.array([i])
+        feasible = model.rule_codes(rows)[0] == 0
+        factors = model.factor_matrices(rows)[:, 0, :]
+        scores = np.clip(model.weights @ factors, 0.0, 1.0)
+        candidates = np.flatnonzero(feasible)
+        ranked = candidates[np.argsort(-scores[candidates], kind="stable")][:k]
+        chosen = self._assignment.mentor_of[i]
+        return [
+            Alternative(model.mentors[j].id, float(scores[j]), pair_reasons(model, i, j, factors[:, j]), bool(j == chosen))
+            for j in ranked.tolist()
+        ]
+
+    def check(self) -> list[str]:
+        """Every violated rule of the proposals, in words; empty when the result is valid."""
+        model, mentor_of = self._model, self._assignment.mentor_of
+        problems = []
+        matched = np.flatnonzero(mentor_of >= 0)
+        load = np.bincount(mentor_of[matched], minlength=model.m)
+        for j in np.flatnonzero(load > model.free_capacity).tolist():
+            problems.append(
+                f"mentor {model.mentors[j].id!r} gets {load[j]} youth but has {model.free_capacity[j]} free places"
+            )
+        seen = [p.youth_id for p in self.proposals]
+        if len(seen) != len(set(seen)):
+            problems.append("a youth is proposed more than once")
+        for start in range(0, len(matched), 512):
+            rows = matched[start : start + 512]
+            fails = model.rule_failures(rows)[:, np.arange(len(rows)), mentor_of[rows]]
+            for rule_index, local in zip(*np.nonzero(fails)):
+                i, j = rows[local], mentor_of[rows[local]]
+                problems.append(
+                    f"youth {model.youth[i].id!r} with mentor {model.mentors[j].id!r} breaks rule {RULES[rule_index]}"
+                )
+        return problems
+
+    def blocking_pairs(self) -> int:
+        """Feasible youth-mentor pairs that would both rather have each other (a reporting figure)."""
+        a = self._assignment
+        return count_blocking_pairs(self._model.objective_rows, a.mentor_of, a.similarity, self._model.free_capacity)
+
+
+def propose(
+    youth: list[Youth],
+    mentors: list[Mentor],
+    config: MatchConfig | None = None,
+    *,
+    candidates: int = 32,
+    chunk_size: int = 2048,
+) -> MatchResult:
+    """Propose the assignment with the greatest total score plus wait bonus, exactly.
+
+    Scores are computed in chunks of youth and only each youth's ``candidates``
+    best feasible mentors are kept; an LP-duality check (see
+    :mod:`matching.assignment`) proves the pruned pairs cannot improve the
+    optimum, adding them back when they could. ``candidates`` and ``chunk_size``
+    change speed and memory, never the result.
+
+    Parameters
+    ----------
+    youth : list of Youth, length n
+    mentors : list of Mentor, length m
+    config : MatchConfig, optional
+    candidates : int
+        Mentors kept per youth before solving.
+    chunk_size : int
+        Youth scored at once (memory about ``chunk_size * m * 6`` bytes).
+
+    Returns
+    -------
+    MatchResult
+    """
+    started = time.perf_counter()
+    youth, mentors, config = _prepare(youth, mentors, config)
+    model = FeatureModel(youth, mentors, config)
+    timings = {"features": time.perf_counter() - started}
+    assignment = assign_exact(
+        model.objective_rows,
+        model.n,
+        model.free_capacity,
+        model.wait_bonus,
+        candidates=candidates,
+        chunk_size=chunk_size,
+    )
+    timings.update(assignment.timings)
+    timings["total"] = time.perf_counter() - started
+    return MatchResult(model, assignment, timings)

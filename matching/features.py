@@ -1,0 +1,407 @@
+"""Per-factor similarity features and hard-rule masks for a cohort of youth and mentors.
+
+:class:`FeatureModel` turns the profiles into arrays once, then answers three
+kinds of question without Python loops over pairs:
+
+* :meth:`FeatureModel.factor_matrices` -- every factor's similarity for a block
+  of youth against all mentors (float64; used by :func:`matching.score`);
+* :meth:`FeatureModel.objective_rows` -- the weighted score for a block of youth,
+  ``-inf`` where a hard rule fails (float32; the fast path of
+  :func:`matching.propose`, computed chunk by chunk so the full ``n x m`` matrix
+  never exists at once);
+* :meth:`FeatureModel.rule_codes` -- which hard rule, first in :data:`RULES`
+  order, excludes each pair.
+
+Factor similarities, each in [0, 1]:
+
+``interests``    cosine of the binarised interest tags (case-insensitive);
+``text``         cosine of TF-IDF vectors of the free text (goals / bio);
+``languages``    share of the youth's languages the mentor speaks;
+``availability`` cosine of the weekly slot vectors;
+``distance``     ``exp(-miles / distance_scale_miles)`` between ZIP centroids, 0 if unknown;
+``experience``   half ``min(years with youth / 5, 1)``, half an age-gap fit that is 1
+                 for a mentor 8 to 30 years older, falling linearly to 0 at 0 and 50
+                 years, and 0.5 when the mentor's age is unknown.
+
+The score of a pair is ``sum_f w_f * s_f / sum_f w_f``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.preprocessing import MultiLabelBinarizer
+
+from matching.config import FACTORS, MatchConfig
+from matching.geo import haversine_miles, zip_centroids
+from matching.profiles import SLOT_CODES, Mentor, Youth
+
+RULES = (
+    "program",
+    "cleared",
+    "capacity",
+    "gender",
+    "language",
+    "distance",
+    "availability",
+    "do_not_match",
+)
+"""Hard rules in the fixed order used to name the first rule that excludes a pair."""
+
+RULE_LABELS = {
+    "program": "Same program",
+    "cleared": "Mentor cleared",
+    "capacity": "Mentor has free capacity",
+    "gender": "Youth's mentor-gender preference",
+    "language": "Youth's required language",
+    "distance": "Youth's maximum travel distance",
+    "availability": "At least one shared weekly slot",
+    "do_not_match": "Coordinator's do-not-match list",
+}
+
+EXPERIENCE_FULL_YEARS = 5.0
+AGE_GAP_IDEAL = (8.0, 30.0)
+AGE_GAP_ZERO = (0.0, 50.0)
+
+
+def age_gap_fit(gap: np.ndarray) -> np.ndarray:
+    """Fit of a mentor ``gap`` years older than the youth, in [0, 1]; ``nan`` gap -> 0.5."""
+    low = np.clip((gap - AGE_GAP_ZERO[0]) / (AGE_GAP_IDEAL[0] - AGE_GAP_ZERO[0]), 0.0, 1.0)
+    high = np.clip((AGE_GAP_ZERO[1] - gap) / (AGE_GAP_ZERO[1] - AGE_GAP_IDEAL[1]), 0.0, 1.0)
+    return np.where(np.isnan(gap), 0.5, np.minimum(low, high))
+
+
+def _row_normalised(matrix: sp.csr_matrix) -> sp.csr_matrix:
+    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
+    scale = np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)
+    return sp.csr_matrix(sp.diags(scale) @ matrix)
+
+
+def _binarise(youth_sets: list, mentor_sets: list) -> tuple[sp.csr_matrix, sp.csr_matrix, list]:
+    """Multi-label binarise both sides over a shared vocabulary of casefolded labels."""
+    binarizer = MultiLabelBinarizer(sparse_output=True)
+    binarizer.fit(youth_sets + mentor_sets)
+    youth_matrix = sp.csr_matrix(binarizer.transform(youth_sets), dtype=np.float64)
+    mentor_matrix = sp.csr_matrix(binarizer.transform(mentor_sets), dtype=np.float64)
+    return youth_matrix, mentor_matrix, list(binarizer.classes_)
+
+
+def _classes(keys: list) -> tuple[np.ndarray, list]:
+    """Index of each key among the distinct keys, in first-seen order."""
+    index: dict = {}
+    codes = np.fromiter((index.setdefault(key, len(index)) for key in keys), np.int64, len(keys))
+    return codes, list(index)
+
+
+class FeatureModel:
+    """Features of one cohort, built once and queried by blocks of youth rows.
+
+    Parameters
+    ----------
+    youth : list of Youth, length n
+    mentors : list of Mentor, length m
+    config : MatchConfig
+    """
+
+    def __init__(self, youth: list[Youth], mentors: list[Mentor], config: MatchConfig) -> None:
+        self.youth, self.mentors, self.config = youth, mentors, config
+        self.n, self.m = len(youth), len(mentors)
+        weights = np.array([config.weights[f] for f in FACTORS])
+        self.weights = weights / weights.sum()
+        self.youth_index = {y.id: i for i, y in enumerate(youth)}
+        self.mentor_index = {m.id: j for j, m in enumerate(mentors)}
+        self._build_labels()
+        self._build_text()
+        self._build_places_and_ages()
+        self._build_rule_tables()
+        self._build_fast_path()
+
+    # -- construction -------------------------------------------------------------
+
+    def _build_labels(self) -> None:
+        youth, mentors = self.youth, self.mentors
+        interests_y, interests_m, names = _binarise(
+            [{t.casefold() for t in y.interests} for y in youth],
+            [{t.casefold() for t in m.interests} for m in mentors],
+        )
+        self.interest_names = names
+        self.interests_y, self.interests_m = _row_normalised(interests_y), _row_normalised(interests_m)
+
+        langs_y, langs_m, names = _binarise(
+            [{t.casefold() for t in y.languages} for y in youth],
+            [{t.casefold() for t in m.languages} for m in mentors],
+        )
+        self.language_names = names
+        counts = np.asarray(langs_y.sum(axis=1)).ravel()
+        scale = np.divide(1.0, counts, out=np.zeros_like(counts), where=counts > 0)
+        self.languages_y = sp.csr_matrix(sp.diags(scale) @ langs_y)
+        self.languages_m = langs_m
+
+        slot_column = {code: c for c, code in enumerate(SLOT_CODES)}
+        self.slots_y = self._slot_matrix(youth, slot_column)
+        self.slots_m = self._slot_matrix(mentors, slot_column)
+        self.slot_cosine_y = self._unit_rows(self.slots_y)
+        self.slot_cosine_m = self._unit_rows(self.slots_m)
+
+    @staticmethod
+    def _slot_matrix(profiles: list, slot_column: dict) -> np.ndarray:
+        matrix = np.zeros((len(profiles), len(SLOT_CODES)))
+        for row, profile in enumerate(profiles):
+            matrix[row, [slot_column[s] for s in profile.slots]] = 1.0
+        return matrix
+
+    @staticmethod
+    def _unit_rows(matrix: np.ndarray) -> np.ndarray:
+        norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+        return np.divide(matrix, norms, out=np.zeros_like(matrix), where=norms > 0)
+
+    def _build_text(self) -> None:
+        texts = [y.text for y in self.youth] + [m.text for m in self.mentors]
+        self.vectorizer = TfidfVectorizer(stop_words="english", sublinear_tf=True)
+        try:
+            tfidf = sp.csr_matrix(self.vectorizer.fit_transform(texts))
+            self.text_terms = self.vectorizer.get_feature_names_out()
+        except ValueError:
+            # Every text is empty or stop words only: the text factor is 0 for all pairs.
+            tfidf = sp.csr_matrix((len(texts), 1))
+            self.text_terms = np.array([""])
+        self.text_y, self.text_m = tfidf[: self.n], tfidf[self.n :]
+        self.text_m_t = sp.csc_matrix(self.text_m.T)
+
+    def _build_places_and_ages(self) -> None:
+        youth, mentors, config = self.youth, self.mentors, self.config
+        zip_codes = sorted({p.zip for p in youth} | {p.zip for p in mentors})
+        zip_row = {code: r for r, code in enumerate(zip_codes)}
+        centroids = zip_centroids(zip_codes)
+        self.zip_miles = haversine_miles(centroids, centroids)
+        self.zip_y = np.array([zip_row[y.zip] for y in youth], dtype=np.int64)
+        self.zip_m = np.array([zip_row[m.zip] for m in mentors], dtype=np.int64)
+
+        default_limit = config.default_max_travel_miles
+        self.travel_limit = np.array(
+            [
+                y.max_travel_miles if y.max_travel_miles is not None else (default_limit or np.inf)
+                for y in youth
+            ],
+            dtype=np.float64,
+        )
+        self.age_y = np.array([y.age for y in youth], dtype=np.float64)
+        self.age_m = np.array([np.nan if m.age is None else m.age for m in mentors], dtype=np.float64)
+        years = np.array([m.youth_experience_years for m in mentors], dtype=np.float64)
+        self.years_fit = np.minimum(years / EXPERIENCE_FULL_YEARS, 1.0)
+        self.free_capacity = np.array([m.free_capacity for m in mentors], dtype=np.int64)
+        self.cleared = np.array([m.cleared for m in mentors], dtype=bool)
+
+        # Distance and age enter a pair only through (youth ZIP, limit, age) and
+        # (mentor ZIP, age): a small class table replaces per-pair trigonometry.
+        self.place_y, place_y_keys = _classes(
+            list(zip(self.zip_y.tolist(), self.travel_limit.tolist(), self.age_y.tolist()))
+        )
+        self.place_m, place_m_keys = _classes(
+            list(zip(self.zip_m.tolist(), np.nan_to_num(self.age_m, nan=-1.0).tolist()))
+        )
+        yz, ylimit, yage = np.array(place_y_keys, dtype=np.float64).reshape(-1, 3).T
+        mz, mage = np.array(place_m_keys, dtype=np.float64).reshape(-1, 2).T
+        mage = np.where(mage < 0, np.nan, mage)
+        miles = self.zip_miles[yz.astype(np.int64)][:, mz.astype(np.int64)]
+        self.place_miles = miles
+        self.place_distance_sim = np.where(np.isnan(miles), 0.0, np.exp(-np.nan_to_num(miles) / config.distance_scale_miles))
+        self.place_age_fit = age_gap_fit(mage[None, :] - yage[:, None])
+        limited = np.isfinite(ylimit)[:, None]
+        # nan <= limit is False, so an unknown ZIP fails any stated limit.
+        self.place_travel_ok = ~limited | (miles <= ylimit[:, None])
+
+    def _build_rule_tables(self) -> None:
+        youth, mentors = self.youth, self.mentors
+        self.program_class, program_keys = _classes([y.programs for y in youth])
+        self.program_ok = np.array(
+            [[bool(key & m.programs) for m in mentors] for key in program_keys], dtype=bool
+        ).reshape(len(program_keys), self.m)
+
+        self.gender_class, gender_keys = _classes([y.mentor_gender_preference for y in youth])
+        mentor_gender = np.array([m.gender for m in mentors], dtype=object)
+        self.gender_ok = np.array(
+            [np.ones(self.m, bool) if key is None else mentor_gender == key for key in gender_keys],
+            dtype=bool,
+        ).reshape(len(gender_keys), self.m)
+
+        self.language_class, language_keys = _classes(
+            [None if y.required_language is None else y.required_language.casefold() for y in youth]
+        )
+        mentor_languages = [{t.casefold() for t in m.languages} for m in mentors]
+        self.language_ok = np.array(
+            [[key is None or key in spoken for spoken in mentor_languages] for key in language_keys],
+            dtype=bool,
+        ).reshape(len(language_keys), self.m)
+
+        self.has_capacity = self.free_capacity > 0
+        pairs = [
+            (self.youth_index[y], self.mentor_index[m])
+            for y, m in self.config.do_not_match
+            if y in self.youth_index and m in self.mentor_index
+        ]
+        self.blocked_pairs = np.array(pairs, dtype=np.int64).reshape(-1, 2)
+
+    def _build_fast_path(self) -> None:
+        w = self.weights
+        interests, languages, availability = (FACTORS.index(f) for f in ("interests", "languages", "availability"))
+        # The three bilinear factors fold into one dense product per chunk.
+        self.bilinear_y = np.hstack(
+            [
+                w[interests] * self.interests_y.toarray(),
+                w[languages] * self.languages_y.toarray(),
+                w[availability] * self.slot_cosine_y,
+            ]
+        ).astype(np.float32)
+        self.bilinear_m_t = np.ascontiguousarray(
+            np.hstack([self.interests_m.toarray(), self.languages_m.toarray(), self.slot_cosine_m]).T,
+            dtype=np.float32,
+        )
+        self.text_weight = np.float32(w[FACTORS.index("text")])
+        distance, experience = FACTORS.index("distance"), FACTORS.index("experience")
+        place = w[distance] * self.place_distance_sim + w[experience] * 0.5 * self.place_age_fit
+        self.place_score = np.where(self.place_travel_ok, place, -np.inf).astype(np.float32)
+        mentor_ok = self.cleared & self.has_capacity
+        self.mentor_score = np.where(mentor_ok, w[experience] * 0.5 * self.years_fit, -np.inf).astype(np.float32)
+        # Program, gender and language depend on the youth only through a few classes.
+        self.constraint_class, keys = _classes(
+            list(zip(self.program_class.tolist(), self.gender_class.tolist(), self.language_class.tolist()))
+        )
+        self.constraint_ok = np.array(
+            [self.program_ok[p] & self.gender_ok[g] & self.language_ok[lang] for p, g, lang in keys],
+            dtype=bool,
+        ).reshape(len(keys), self.m)
+        self.slots_y32 = self.slots_y.astype(np.float32)
+        self.slots_m_t32 = np.ascontiguousarray(self.slots_m.T, dtype=np.float32)
+
+    # -- queries ------------------------------------------------------------------
+
+    @property
+    def wait_bonus(self) -> np.ndarray:
+        """Objective bonus for matching each youth at all, shape (n,)."""
+        days = np.array([y.days_waiting for y in self.youth], dtype=np.float64)
+        return self.config.wait_priority_weight * np.minimum(days / self.config.wait_full_days, 1.0)
+
+    def objective_rows(self, rows: np.ndarray) -> np.ndarray:
+        """Weighted scores of a block of youth against all mentors, ``-inf`` where infeasible.
+
+        Parameters
+        ----------
+        rows : ndarray of int, shape (r,)
+            Youth indices.
+
+        Returns
+        -------
+        ndarray of float32, shape (r, m)
+        """
+        scores = self.bilinear_y[rows] @ self.bilinear_m_t
+        text = (self.text_y[rows] @ self.text_m_t).tocoo()
+        scores[text.row, text.col] += self.text_weight * text.data.astype(np.float32)
+        scores += self.place_score[self.place_y[rows][:, None], self.place_m[None, :]]
+        scores += self.mentor_score[None, :]
+        feasible = self.constraint_ok[self.constraint_class[rows]]
+        if self.config.require_shared_slot:
+            feasible &= (self.slots_y32[rows] @ self.slots_m_t32) > 0
+        np.copyto(scores, np.float32(-np.inf), where=~feasible)
+        self._block_pairs(scores, rows, np.float32(-np.inf))
+        return scores
+
+    def _block_pairs(self, block: np.ndarray, rows: np.ndarray, value) -> None:
+        """Set ``value`` on the do-not-match pairs that fall in this block of rows."""
+        if not len(self.blocked_pairs):
+            return
+        position = np.full(self.n, -1, dtype=np.int64)
+        position[rows] = np.arange(len(rows))
+        local = position[self.blocked_pairs[:, 0]]
+        inside = local >= 0
+        block[local[inside], self.blocked_pairs[inside, 1]] = value
+
+    def factor_matrices(self, rows: np.ndarray) -> np.ndarray:
+        """Per-factor similarities of a block of youth against all mentors.
+
+        Parameters
+        ----------
+        rows : ndarray of int, shape (r,)
+
+        Returns
+        -------
+        ndarray of float64, shape (6, r, m)
+            Factor axis in :data:`matching.config.FACTORS` order.
+        """
+        out = np.empty((len(FACTORS), len(rows), self.m))
+        out[0] = (self.interests_y[rows] @ self.interests_m.T).toarray()
+        out[1] = (self.text_y[rows] @ self.text_m_t).toarray()
+        out[2] = (self.languages_y[rows] @ self.languages_m.T).toarray()
+        out[3] = self.slot_cosine_y[rows] @ self.slot_cosine_m.T
+        place = (self.place_y[rows][:, None], self.place_m[None, :])
+        out[4] = self.place_distance_sim[place]
+        out[5] = 0.5 * self.years_fit[None, :] + 0.5 * self.place_age_fit[place]
+        np.clip(out, 0.0, 1.0, out=out)
+        return out
+
+    def factor_pairs(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """Per-factor similarities of given (youth, mentor) pairs.
+
+        Parameters
+        ----------
+        rows, cols : ndarray of int, shape (p,)
+
+        Returns
+        -------
+        ndarray of float64, shape (p, 6)
+        """
+        out = np.empty((len(rows), len(FACTORS)))
+        out[:, 0] = np.asarray(self.interests_y[rows].multiply(self.interests_m[cols]).sum(axis=1)).ravel()
+        out[:, 1] = np.asarray(self.text_y[rows].multiply(self.text_m[cols]).sum(axis=1)).ravel()
+        out[:, 2] = np.asarray(self.languages_y[rows].multiply(self.languages_m[cols]).sum(axis=1)).ravel()
+        out[:, 3] = np.einsum("pk,pk->p", self.slot_cosine_y[rows], self.slot_cosine_m[cols])
+        place = (self.place_y[rows], self.place_m[cols])
+        out[:, 4] = self.place_distance_sim[place]
+        out[:, 5] = 0.5 * self.years_fit[cols] + 0.5 * self.place_age_fit[place]
+        np.clip(out, 0.0, 1.0, out=out)
+        return out
+
+    def pair_miles(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """Miles between the ZIP centroids of given pairs, shape (p,); ``nan`` if unknown."""
+        return self.zip_miles[self.zip_y[rows], self.zip_m[cols]]
+
+    def rule_failures(self, rows: np.ndarray) -> np.ndarray:
+        """Whether each hard rule fails, for a block of youth against all mentors.
+
+        Parameters
+        ----------
+        rows : ndarray of int, shape (r,)
+
+        Returns
+        -------
+        ndarray of bool, shape (8, r, m)
+            Rule axis in :data:`RULES` order.
+        """
+        r = len(rows)
+        fails = np.zeros((len(RULES), r, self.m), dtype=bool)
+        fails[0] = ~self.program_ok[self.program_class[rows]]
+        fails[1] = ~self.cleared[None, :]
+        fails[2] = ~self.has_capacity[None, :]
+        fails[3] = ~self.gender_ok[self.gender_class[rows]]
+        fails[4] = ~self.language_ok[self.language_class[rows]]
+        fails[5] = ~self.place_travel_ok[self.place_y[rows][:, None], self.place_m[None, :]]
+        if self.config.require_shared_slot:
+            fails[6] = (self.slots_y[rows] @ self.slots_m.T) == 0
+        self._block_pairs(fails[7], rows, True)
+        return fails
+
+    def rule_codes(self, rows: np.ndarray) -> np.ndarray:
+        """First failing rule per pair: 0 if feasible, else ``1 + RULES.index(rule)``.
+
+        Parameters
+        ----------
+        rows : ndarray of int, shape (r,)
+
+        Returns
+        -------
+        ndarray of int8, shape (r, m)
+        """
+        fails = self.rule_failures(rows)
+        any_fail = fails.any(axis=0)
+        return np.where(any_fail, fails.argmax(axis=0) + 1, 0).astype(np.int8)
