@@ -68,7 +68,8 @@ class YouthRegisterForm(RegisterForm):
     date_of_birth = DateField(_l("Date of birth"), validators=[DataRequired()])
     guardian_email = EmailField(
         _l("Parent or guardian's e-mail"),
-        validators=[Optional(), Email(), Length(max=254)],
+        # No Optional(): it would stop the under-18 check below from running on an empty field.
+        validators=[Length(max=254)],
         description=_l("Needed if you are under 18: we ask them for consent."),
     )
 
@@ -83,8 +84,11 @@ class YouthRegisterForm(RegisterForm):
 
     def validate_guardian_email(self, field) -> None:
         born = self.date_of_birth.data
-        if born and age_on(born, date.today()) < 18 and not field.data:
-            raise ValidationError(_l("Under 18: give a parent or guardian's e-mail so they can consent."))
+        if not field.data:
+            if born and age_on(born, date.today()) < 18:
+                raise ValidationError(_l("Under 18: give a parent or guardian's e-mail so they can consent."))
+            return
+        Email()(self, field)
         if field.data and self.email.data and field.data.lower() == self.email.data.lower():
             raise ValidationError(_l("Your guardian's e-mail must differ from your own."))
 

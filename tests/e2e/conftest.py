@@ -1,0 +1,81 @@
+"""A live server on a loopback port and a real Chromium driven by Playwright."""
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+
+import pytest
+from playwright.sync_api import sync_playwright
+from werkzeug.serving import make_server
+
+from mentormatch import create_app
+from mentormatch.extensions import db
+
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+
+
+def chromium_path() -> str:
+    path = os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    if not path:
+        raise RuntimeError("Debian's chromium is not installed; `make test` installs it.")
+    return path
+
+
+@pytest.fixture(scope="session")
+def playwright_browser():
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def live_app(tmp_path):
+    """The app on its own SQLite file, served by a real HTTP server in a thread."""
+    app = create_app({
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'live.db'}",
+        "MAIL_SERVER": "",
+    })
+    with app.app_context():
+        db.create_all()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    app.config["LIVE_URL"] = f"http://127.0.0.1:{server.server_port}"
+    yield app
+    server.shutdown()
+    thread.join(5)
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def base_url(live_app) -> str:
+    return live_app.config["LIVE_URL"]
+
+
+@pytest.fixture
+def page(playwright_browser, base_url):
+    context = playwright_browser.new_context(base_url=base_url, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def seed(live_app):
+    """Run a builder inside the live app's context: seed(make_user, role=...)."""
+
+    def run(builder, *args, **kwargs):
+        with live_app.app_context():
+            obj = builder(*args, **kwargs)
+            return obj.id
+
+    return run

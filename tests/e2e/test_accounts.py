@@ -1,0 +1,98 @@
+"""Journeys: register in each role, land on the right home page, log out, log back in."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from mentormatch.models import Role
+from tests.builders import PASSWORD, born_years_ago, make_program, make_user
+
+pytestmark = pytest.mark.e2e
+
+NEW_PASSWORD = "a long walk by the river"
+
+
+def fill_common(page, first: str, last: str, email: str) -> None:
+    page.get_by_label("First name").fill(first)
+    page.get_by_label("Last name").fill(last)
+    page.get_by_label("E-mail", exact=True).fill(email)
+    page.get_by_label("Password", exact=True).fill(NEW_PASSWORD)
+    page.get_by_label("Repeat password").fill(NEW_PASSWORD)
+
+
+def log_out(page) -> None:
+    page.get_by_role("button", name="Log out").click()
+    expect(page.get_by_text("You are logged out.")).to_be_visible()
+
+
+def test_guardian_registers_sees_family_home_and_logs_out(page, seed):
+    seed(make_program, name="Sacramento Explorer Post 300")
+    page.goto("/")
+    page.get_by_role("link", name="Create account").click()
+    page.get_by_role("button", name="I am a parent or guardian").click()
+    fill_common(page, "Maria", "Santos", "maria@example.org")
+    page.get_by_role("button", name="Create account").click()
+    expect(page.get_by_role("heading", name="Welcome, Maria")).to_be_visible()
+    expect(page.get_by_role("heading", name="Your children")).to_be_visible()
+    expect(page.get_by_text("Sacramento Explorer Post 300")).to_be_visible()
+    log_out(page)
+    page.get_by_role("link", name="Log in").click()
+    page.get_by_label("E-mail").fill("maria@example.org")
+    page.get_by_label("Password").fill(NEW_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="Your children")).to_be_visible()
+
+
+def test_young_person_under_18_must_name_a_guardian(page):
+    page.goto("/account/register/youth")
+    fill_common(page, "Tou", "Vang", "tou@example.org")
+    page.get_by_label("Date of birth").fill(born_years_ago(16).isoformat())
+    page.get_by_role("button", name="Create account").click()
+    expect(page.get_by_text("give a parent or guardian's e-mail")).to_be_visible()
+    # What was typed is still there.
+    expect(page.get_by_label("First name")).to_have_value("Tou")
+    page.get_by_label("Password", exact=True).fill(NEW_PASSWORD)
+    page.get_by_label("Repeat password").fill(NEW_PASSWORD)
+    page.get_by_label("Parent or guardian's e-mail").fill("mai.vang@example.org")
+    page.get_by_role("button", name="Create account").click()
+    expect(page.get_by_role("heading", name="Your applications")).to_be_visible()
+    expect(page.get_by_text("mai.vang@example.org")).to_be_visible()
+    log_out(page)
+
+
+def test_mentor_registers_and_sees_what_keeps_them_out_of_matching(page):
+    page.goto("/account/register/mentor")
+    fill_common(page, "Dana", "Nguyen", "dana@example.org")
+    page.get_by_label("Agency or organization").fill("Sacramento Police Department")
+    page.get_by_label("Years of service").fill("7")
+    page.get_by_role("button", name="Create account").click()
+    expect(page.get_by_role("heading", name="Welcome, Dana")).to_be_visible()
+    expect(page.get_by_text("Background check (Live Scan): no verified record.")).to_be_visible()
+    log_out(page)
+
+
+@pytest.mark.parametrize("role, heading", [(Role.COORDINATOR, "Coordinator dashboard"),
+                                           (Role.ADMIN, "Administration")])
+def test_staff_log_in_to_their_dashboard(page, seed, role, heading):
+    seed(make_user, role, email=f"{role.value}@sacpd.example.org")
+    page.goto("/account/login")
+    page.get_by_label("E-mail").fill(f"{role.value}@sacpd.example.org")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name=heading)).to_be_visible()
+    expect(page.get_by_text("applications to review")).to_be_visible()
+    log_out(page)
+    expect(page).to_have_url(re.compile(r"/$"))
+
+
+def test_wrong_role_gets_a_friendly_403(page, seed):
+    seed(make_user, Role.GUARDIAN, email="parent@example.org")
+    page.goto("/account/login")
+    page.get_by_label("E-mail").fill("parent@example.org")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    response = page.goto("/admin/programs")
+    assert response.status == 403
+    expect(page.get_by_role("heading", name="You do not have access to this page")).to_be_visible()
