@@ -30,11 +30,14 @@ for the dual of the *full* problem, and its value equals the value of ``x``
 (complementary slackness on the pruned problem). By weak duality no assignment of
 the full problem is worth more than that, so ``x`` is optimal for the full problem.
 
-Checking the pruned pairs is cheap because ``v >= 0``: if ``u_i >= t_i + b_i``
-every pruned pair of youth ``i`` satisfies its constraint. Only the youth that fail
-this bound have their row recomputed and checked pair by pair; any pruned pair
-that violates its constraint is added to the graph and the problem is solved
-again. Pairs are only ever added, so this ends, at worst with all pairs.
+Checking the pruned pairs is cheap. A pruned pair has ``w_ij <= t_i + b_i``, so
+it can only violate its constraint if ``v_j < t_i + b_i - u_i`` (the youth's
+*slack*). A youth with no positive slack is done (``v >= 0``); for the others
+only the mentors priced below their slack are scored again -- in a tight market
+most mentors are full and priced high, so this is a small part of the matrix.
+Any pruned pair that violates its constraint is added to the graph and the
+problem is solved again. Pairs are only ever added, so this ends, at worst with
+all pairs.
 
 Solving the pruned problem
 --------------------------
@@ -74,8 +77,9 @@ from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 QUANTUM = 2.0**-32
 CHECK_MARGIN = 1e-5
 
-ObjectiveRows = Callable[[np.ndarray], np.ndarray]
-"""Scores of a block of youth rows against all mentors: ``(r,) -> (r, m)`` float, ``-inf`` infeasible."""
+ObjectiveRows = Callable[..., np.ndarray]
+"""``objective_rows(rows, cols=None)``: scores of youth ``rows`` (r,) against mentors ``cols``
+(c,), all mentors when None, as an ``(r, c)`` float array with ``-inf`` where infeasible."""
 
 
 @dataclass
@@ -133,7 +137,7 @@ def prune_to_candidates(
     """
     k = min(candidates, n_mentors)
     best_pruned = np.full(n_youth, -np.inf)
-    arc_youth, arc_mentor, arc_score = [], [], []
+    arc_youth, arc_mentor, arc_score = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)], [np.zeros(0)]
     for rows in _chunks(np.arange(n_youth), chunk_size):
         block = objective_rows(rows)
         if k < n_mentors:
@@ -146,18 +150,10 @@ def prune_to_candidates(
             top = np.broadcast_to(np.arange(n_mentors), block.shape)
         values = np.take_along_axis(block, top, axis=1)
         keep = values > -np.inf
-        arc_youth.append(np.broadcast_to(rows[:, None], top.shape)[keep])
-        arc_mentor.append(top[keep])
+        arc_youth.append(np.broadcast_to(rows[:, None], top.shape)[keep].astype(np.int64))
+        arc_mentor.append(top[keep].astype(np.int64))
         arc_score.append(values[keep].astype(np.float64))
-    if not arc_youth:
-        empty = np.zeros(0, dtype=np.int64)
-        return empty, empty, np.zeros(0), best_pruned
-    return (
-        np.concatenate(arc_youth).astype(np.int64),
-        np.concatenate(arc_mentor).astype(np.int64),
-        np.concatenate(arc_score),
-        best_pruned,
-    )
+    return np.concatenate(arc_youth), np.concatenate(arc_mentor), np.concatenate(arc_score), best_pruned
 
 
 def _solve_matching(
@@ -171,19 +167,28 @@ def _solve_matching(
     copies = slots[arc_mentor]
     total = int(copies.sum())
     first_copy = np.repeat(np.cumsum(copies) - copies, copies)
-    slot_cols = np.repeat(slot_start[arc_mentor], copies) + (np.arange(total) - first_copy)
+    slot_of_arc = np.repeat(slot_start[arc_mentor], copies) + (np.arange(total) - first_copy)
+    youth_of_arc = np.repeat(arc_youth, copies)
     # An integer ceiling keeps ceiling - weight exact and every cost > 0, as
     # LAPJVsp needs non-zero entries.
     ceiling = float(np.ceil(weight.max(initial=0.0))) + 1.0
-    rows = np.concatenate([np.repeat(arc_youth, copies), np.arange(n)])
-    cols = np.concatenate([slot_cols, n_slots + np.arange(n)])
-    costs = np.concatenate([np.repeat(ceiling - weight, copies), np.full(n, ceiling)])
-    graph = sp.csr_matrix((costs, (rows, cols)), shape=(n, n_slots + n))
-    matched_rows, matched_cols = min_weight_full_bipartite_matching(graph)
+    costs = np.concatenate([np.repeat(ceiling - weight, copies), np.full(min(n, n_slots), ceiling)])
     mentor_of = np.full(n, -1, dtype=np.int64)
-    real = matched_cols < n_slots
     slot_owner = np.repeat(np.arange(m), slots)
-    mentor_of[matched_rows[real]] = slot_owner[matched_cols[real]]
+    # The smaller side becomes the rows, each with a private "left out" column:
+    # few rows then end on that column, and those are the slow augmentations.
+    if n <= n_slots:
+        rows = np.concatenate([youth_of_arc, np.arange(n)])
+        cols = np.concatenate([slot_of_arc, n_slots + np.arange(n)])
+        graph = sp.csr_matrix((costs, (rows, cols)), shape=(n, n_slots + n))
+        youth, slot = min_weight_full_bipartite_matching(graph)
+    else:
+        rows = np.concatenate([slot_of_arc, np.arange(n_slots)])
+        cols = np.concatenate([youth_of_arc, n + np.arange(n_slots)])
+        graph = sp.csr_matrix((costs, (rows, cols)), shape=(n_slots, n + n_slots))
+        slot, youth = min_weight_full_bipartite_matching(graph)
+    real = (youth < n) & (slot < n_slots)
+    mentor_of[youth[real]] = slot_owner[slot[real]]
     return mentor_of
 
 
@@ -225,6 +230,7 @@ def _potentials(
 def _violating_pairs(
     objective_rows: ObjectiveRows,
     suspects: np.ndarray,
+    slack: np.ndarray,
     bonus: np.ndarray,
     u: np.ndarray,
     v: np.ndarray,
@@ -232,20 +238,31 @@ def _violating_pairs(
     arc_mentor: np.ndarray,
     chunk_size: int,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Pruned pairs of the suspect youth whose dual constraint fails (within the margin)."""
-    n = len(u)
+    """Pruned pairs of the suspect youth whose dual constraint fails (within the margin).
+
+    A pruned pair ``(i, j)`` can only fail if ``v_j < slack_i`` (see the module
+    docstring), so each chunk of suspects is scored against those mentors only.
+    """
+    n, m = len(u), len(v)
     new_youth, new_mentor, new_score = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)], [np.zeros(0)]
-    for rows in _chunks(suspects, chunk_size):
-        block = objective_rows(rows).astype(np.float64)
-        violated = (block + bonus[rows, None] + CHECK_MARGIN > u[rows, None] + v[None, :]) & (block > -np.inf)
-        position = np.full(n, -1, dtype=np.int64)
-        position[rows] = np.arange(len(rows))
-        kept = position[arc_youth] >= 0
-        violated[position[arc_youth[kept]], arc_mentor[kept]] = False
-        local, mentor = np.nonzero(violated)
+    order = suspects[np.argsort(slack[suspects], kind="stable")]
+    for rows in _chunks(order, chunk_size):
+        cols = np.flatnonzero(v < slack[rows].max())
+        if not len(cols):
+            continue
+        block = objective_rows(rows, cols).astype(np.float64)
+        violated = block + bonus[rows, None] + CHECK_MARGIN > u[rows, None] + v[None, cols]
+        violated &= block > -np.inf
+        row_position = np.full(n, -1, dtype=np.int64)
+        row_position[rows] = np.arange(len(rows))
+        col_position = np.full(m, -1, dtype=np.int64)
+        col_position[cols] = np.arange(len(cols))
+        kept = (row_position[arc_youth] >= 0) & (col_position[arc_mentor] >= 0)
+        violated[row_position[arc_youth[kept]], col_position[arc_mentor[kept]]] = False
+        local, local_col = np.nonzero(violated)
         new_youth.append(rows[local])
-        new_mentor.append(mentor)
-        new_score.append(block[local, mentor])
+        new_mentor.append(cols[local_col])
+        new_score.append(block[local, local_col])
     return np.concatenate(new_youth), np.concatenate(new_mentor), np.concatenate(new_score)
 
 
@@ -303,8 +320,9 @@ def assign_exact(
         similarity = np.full(n_youth, np.nan)
         similarity[arc_youth[on_match]] = arc_score[on_match]
         u, v = _potentials(capacity, arc_youth, arc_mentor, weight, mentor_of, matched_weight)
-        suspects = np.flatnonzero(best_pruned + bonus + CHECK_MARGIN > u)
-        new = _violating_pairs(objective_rows, suspects, bonus, u, v, arc_youth, arc_mentor, chunk_size)
+        slack = best_pruned + bonus + CHECK_MARGIN - u
+        suspects = np.flatnonzero(slack > 0)
+        new = _violating_pairs(objective_rows, suspects, slack, bonus, u, v, arc_youth, arc_mentor, chunk_size)
         timings["certify"] += time.perf_counter() - started
         if not len(new[0]):
             break
