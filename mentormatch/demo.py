@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from datetime import date, datetime, time, timedelta, timezone
+from functools import lru_cache
 from typing import Callable
 
 from mentormatch.extensions import db
@@ -26,11 +27,11 @@ from mentormatch.models import (
 
 DEMO_PASSWORD = "mentor-match-demo"
 DEMO_ACCOUNTS = (
-    ("admin@demo.mentormatch.local", Role.ADMIN, "Avery", "Delgado"),
-    ("coordinator@demo.mentormatch.local", Role.COORDINATOR, "Jordan", "Whitfield"),
-    ("guardian@demo.mentormatch.local", Role.GUARDIAN, "Maria", "Santos"),
-    ("youth@demo.mentormatch.local", Role.YOUTH, "Devon", "Carter"),
-    ("mentor@demo.mentormatch.local", Role.MENTOR, "Officer Dana", "Nguyen"),
+    ("admin@demo.example.org", Role.ADMIN, "Avery", "Delgado"),
+    ("coordinator@demo.example.org", Role.COORDINATOR, "Jordan", "Whitfield"),
+    ("guardian@demo.example.org", Role.GUARDIAN, "Maria", "Santos"),
+    ("youth@demo.example.org", Role.YOUTH, "Devon", "Carter"),
+    ("mentor@demo.example.org", Role.MENTOR, "Officer Dana", "Nguyen"),
 )
 
 SACRAMENTO_ZIPS = (
@@ -98,9 +99,17 @@ def _at(day: date) -> datetime:
     return datetime.combine(day, time(15, 0), tzinfo=timezone.utc)
 
 
+@lru_cache(maxsize=1)
+def _demo_password_hash() -> str:
+    # Every demo account shares one password; hash it once, not 230 times.
+    probe = User()
+    probe.set_password(DEMO_PASSWORD)
+    return probe.password_hash
+
+
 def _user(email: str, role: Role, first: str, last: str, **extra) -> User:
-    user = User(email=email, role=role, first_name=first, last_name=last, **extra)
-    user.set_password(DEMO_PASSWORD)
+    user = User(email=email, role=role, first_name=first, last_name=last,
+                password_hash=_demo_password_hash(), **extra)
     db.session.add(user)
     return user
 
@@ -187,7 +196,7 @@ def _mentors(rng: random.Random, programs: list[Program], coordinator: User, tod
         else:
             first = rng.choice(FIRST_NAMES[gender])
             last = rng.choice(LAST_NAMES)
-            email = f"{first.lower()}.{last.lower()}.{i}@sacpd.demo.mentormatch.local"
+            email = f"{first.lower()}.{last.lower()}.{i}@sacpd.example.org"
         user = _user(email, Role.MENTOR, first, last, phone=f"916-555-{1000 + i:04d}")
         years = rng.randint(1, 25)
         languages = _languages(rng)
@@ -269,7 +278,7 @@ def _youth(rng: random.Random, programs: list[Program], coordinator: User, today
             youth.date_of_birth = today - timedelta(days=18 * 365 + 100)
             youth.grade_completed = 12
         elif age >= 18 and rng.random() < 0.5:
-            youth.user = _user(f"{first.lower()}.{last.lower()}.y{i}@family.demo.mentormatch.local",
+            youth.user = _user(f"{first.lower()}.{last.lower()}.y{i}@family.example.org",
                                Role.YOUTH, first, last)
         else:
             # Siblings share a guardian now and then.
@@ -278,7 +287,7 @@ def _youth(rng: random.Random, programs: list[Program], coordinator: User, today
                 youth.last_name = youth.guardian.last_name
             else:
                 youth.guardian = _user(
-                    f"parent.{last.lower()}.{i}@family.demo.mentormatch.local", Role.GUARDIAN,
+                    f"parent.{last.lower()}.{i}@family.example.org", Role.GUARDIAN,
                     rng.choice(FIRST_NAMES["female"] + FIRST_NAMES["male"]), last,
                     phone=f"916-555-{2000 + i:04d}",
                 )

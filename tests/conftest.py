@@ -55,13 +55,14 @@ class FreshRequestClient(FlaskClient):
     """A test client whose every request starts like a real one.
 
     The fixture keeps one app context open for the builders, and Flask reuses it for
-    each request, so `g` (where Flask-WTF caches the CSRF token) would leak between
-    requests; a real server never shares it.
+    each request, so `g` (where Flask-WTF caches the CSRF token and Flask-Login the
+    user) would leak between requests and clients; a real server never shares it.
     """
 
     def open(self, *args, **kwargs):
         if has_app_context():
-            g.pop("csrf_token", None)
+            for name in list(g):
+                g.pop(name)
         return super().open(*args, **kwargs)
 
 
@@ -138,3 +139,13 @@ class Browser:
 @pytest.fixture
 def browser(client) -> Browser:
     return Browser(client)
+
+
+@pytest.fixture
+def smtp(app):
+    """A real local SMTP server the app sends to; `smtp.inbox` holds what arrived."""
+    from tests.support.smtp import SmtpServer
+
+    with SmtpServer() as server:
+        server.configure(app)
+        yield server
