@@ -5,13 +5,12 @@ import logging
 from pathlib import Path
 from typing import Any, Optional
 
-import sqlalchemy as sa
 from flask import Flask, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 
-from mentormatch import access, config
-from mentormatch.extensions import babel, csrf, db, login_manager, migrate
+from mentormatch import access, config, security
+from mentormatch.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -35,6 +34,7 @@ def create_app(overrides: Optional[dict[str, Any]] = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
+    limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please log in to see that page."
@@ -47,6 +47,7 @@ def create_app(overrides: Optional[dict[str, Any]] = None) -> Flask:
     app.register_blueprint(auth.bp)
     app.register_blueprint(admin.bp)
     errors.register(app)
+    security.register(app)
     cli.register(app)
 
     app.view_functions["static"] = access.public(app.view_functions["static"])

@@ -45,6 +45,8 @@ def from_environment(instance_path: str) -> dict:
         "CONSENT_LINK_DAYS": 14,
         "WTF_CSRF_TIME_LIMIT": None,
         "LANGUAGES": ["en", "es"],
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_HEADERS_ENABLED": False,
         "BABEL_DEFAULT_LOCALE": "en",
     }
 

@@ -2,6 +2,8 @@
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -26,3 +28,5 @@ migrate = Migrate(render_as_batch=True, compare_type=True)
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
+# Storage comes from RATELIMIT_STORAGE_URI: memory for one server, Redis when several share the load.
+limiter = Limiter(key_func=get_remote_address)

@@ -120,3 +120,17 @@ class ResetPasswordForm(NewPasswordMixin, FlaskForm):
 class LanguageForm(FlaskForm):
     lang = SelectField(_l("Language"), choices=choices([("en", "English"), ("es", "Español")]))
     submit = SubmitField(_l("Change"))
+
+
+class ChangePasswordForm(NewPasswordMixin, FlaskForm):
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=200)])
+    password = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(), Length(max=200)],
+        description=_l("At least 10 characters; avoid common passwords."),
+    )
+    confirm = PasswordField(
+        _l("Repeat new password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ."))],
+    )
+    submit = SubmitField(_l("Change password"))

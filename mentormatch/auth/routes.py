@@ -12,6 +12,7 @@ from mentormatch import mail
 from mentormatch.access import login_required, public
 from mentormatch.auth import bp
 from mentormatch.auth.forms import (
+    ChangePasswordForm,
     ForgotPasswordForm,
     LanguageForm,
     LoginForm,
@@ -20,7 +21,7 @@ from mentormatch.auth.forms import (
     ResetPasswordForm,
     YouthRegisterForm,
 )
-from mentormatch.extensions import db
+from mentormatch.extensions import db, limiter
 from mentormatch.models import (
     AccessToken,
     Mentor,
@@ -42,6 +43,15 @@ REGISTER_FORMS = {
 
 def _find_user(email: str) -> User | None:
     return db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
+
+
+def _failed(response) -> bool:
+    # Only failures count toward a limit: a successful login or request redirects.
+    return response.status_code != 302
+
+
+def _submitted_email() -> str:
+    return "account:" + (request.form.get("email") or "").strip().lower()
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -121,6 +131,8 @@ def _create_account(role: Role, form, email: str) -> User:
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
+@limiter.limit("30 per 15 minutes", methods=["POST"], deduct_when=_failed)
+@limiter.limit("5 per 15 minutes", methods=["POST"], key_func=_submitted_email, deduct_when=_failed)
 def login():
     """Log in with e-mail and password."""
     if current_user.is_authenticated:
@@ -153,6 +165,8 @@ def logout():
 
 @bp.route("/forgot", methods=["GET", "POST"])
 @public
+@limiter.limit("10 per hour", methods=["POST"])
+@limiter.limit("3 per hour", methods=["POST"], key_func=_submitted_email)
 def forgot_password():
     """E-mail a password-reset link."""
     form = ForgotPasswordForm()
@@ -198,6 +212,26 @@ def reset_password(token: str):
         flash(_("Your password is changed and every other session is logged out. Log in with the new password."), "success")
         return redirect(url_for("auth.login"))
     return render_template("auth/reset.html", form=form)
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@login_required
+def settings():
+    """Change one's password; every other session is logged out."""
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        if not current_user.check_password(form.current_password.data):
+            form.current_password.errors.append(_("That is not your current password."))
+        else:
+            current_user.set_password(form.password.data)
+            current_user.session_version += 1
+            record_audit(current_user, "account.password_change", current_user)
+            db.session.commit()
+            # Re-issue this browser's login under the new version; the others no longer match.
+            login_user(current_user._get_current_object())
+            flash(_("Your password is changed. You are logged out everywhere else."), "success")
+            return redirect(url_for("auth.settings"))
+    return render_template("auth/settings.html", form=form)
 
 
 @bp.route("/language", methods=["POST"])

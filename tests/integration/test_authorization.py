@@ -27,6 +27,7 @@ MATRIX: dict[str, tuple[str, str, object]] = {
     "auth.forgot_password": ("GET", "/account/forgot", PUBLIC),
     "auth.reset_password": ("GET", "/account/reset/not-a-token", PUBLIC),
     "auth.set_language": ("POST", "/account/language", PUBLIC),
+    "auth.settings": ("GET", "/account/settings", ALL),
     "admin.programs": ("GET", "/admin/programs", ("admin",)),
     "admin.create_program": ("GET", "/admin/programs/new", ("admin",)),
     "admin.update_program": ("GET", "/admin/programs/{program}", ("admin",)),

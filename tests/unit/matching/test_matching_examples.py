@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from matching_builders import DOWNTOWN, ELK_GROVE, MIDTOWN, make_mentor, make_youth
+from tests.unit.matching.matching_builders import DOWNTOWN, ELK_GROVE, MIDTOWN, make_mentor, make_youth
 from scipy.optimize import linear_sum_assignment
 
 from matching import MatchConfig, ProfileError, propose, score
