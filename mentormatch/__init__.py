@@ -46,6 +46,10 @@ def create_app(overrides: Optional[dict[str, Any]] = None) -> Flask:
     app.register_blueprint(main.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(admin.bp)
+    from mentormatch import lifecycle, reports
+
+    app.register_blueprint(lifecycle.bp)
+    app.register_blueprint(reports.bp)
     errors.register(app)
     security.register(app)
     cli.register(app)

@@ -121,3 +121,49 @@ def make_mentor(cleared: bool = True, programs: list[Program] | None = None, use
             ))
     db.session.commit()
     return mentor
+
+
+def make_match(application=None, mentor=None, *, approved_by: User | None = None, approved_on: date | None = None,
+               held_on: date | None = None, closed_on: date | None = None, **overrides):
+    """A Match as a coordinator's approval leaves it (awaiting the first meeting); `held_on` makes it
+    active with its first meeting held and the commitment signed, `closed_on` closes it."""
+    from datetime import datetime, time, timezone
+
+    from mentormatch.models import Match, MatchStatus
+
+    def noon(day: date) -> datetime:
+        return datetime.combine(day, time(12, 0), tzinfo=timezone.utc)
+
+    if application is None:
+        program = make_program()
+        application = make_application(make_youth(), program, status=ApplicationStatus.PROPOSED,
+                                       waiting_since=utcnow() - timedelta(days=40))
+    if mentor is None:
+        mentor = make_mentor(programs=[application.program])
+    fields = dict(application=application, mentor=mentor, approved_by=approved_by,
+                  status=MatchStatus.AWAITING_FIRST_MEETING)
+    if approved_on is not None:
+        fields["approved_at"] = noon(approved_on)
+    if held_on is not None:
+        fields.update(status=MatchStatus.ACTIVE, first_meeting_at=noon(held_on), first_meeting_place="Station",
+                      first_meeting_held_at=noon(held_on), commitment_signed_on=held_on,
+                      commitment_signatures={"mentor": "M", "youth": "Y", "staff": "S"})
+    if closed_on is not None:
+        fields.update(status=MatchStatus.CLOSED, closed_at=noon(closed_on))
+    fields.update(overrides)
+    match = Match(**fields)
+    db.session.add(match)
+    db.session.commit()
+    return match
+
+
+def make_check_in(match, occurred_on: date, mentor_meeting: bool = False, **overrides):
+    from mentormatch.models import CheckIn, CheckInParty, ContactMethod
+
+    fields = dict(match=match, occurred_on=occurred_on, is_mentor_meeting=mentor_meeting,
+                  party=CheckInParty.MENTOR, method=ContactMethod.PHONE)
+    fields.update(overrides)
+    check_in = CheckIn(**fields)
+    db.session.add(check_in)
+    db.session.commit()
+    return check_in

@@ -10,7 +10,7 @@ from flask import Blueprint
 
 from mentormatch import access, create_app
 from mentormatch.models import Role
-from tests.builders import PASSWORD, make_program, make_user
+from tests.builders import PASSWORD, make_check_in, make_match, make_program, make_user
 
 ALL = ("guardian", "youth", "mentor", "coordinator", "admin")
 PUBLIC = "public"
@@ -33,6 +33,20 @@ MATRIX: dict[str, tuple[str, str, object]] = {
     "admin.update_program": ("GET", "/admin/programs/{program}", ("admin",)),
     "admin.staff": ("GET", "/admin/staff", ("admin",)),
     "admin.toggle_staff": ("POST", "/admin/staff/{coordinator}/active", ("admin",)),
+    "lifecycle.index": ("GET", "/matches/", ("coordinator", "admin")),
+    "lifecycle.show": ("GET", "/matches/{match}", ("coordinator", "admin")),
+    "lifecycle.schedule_first_meeting": ("POST", "/matches/{match}/first-meeting", ("coordinator", "admin")),
+    "lifecycle.record_meeting_held": ("POST", "/matches/{match}/first-meeting/held", ("coordinator", "admin")),
+    "lifecycle.record_commitment": ("POST", "/matches/{match}/commitment", ("coordinator", "admin")),
+    "lifecycle.update_plan": ("POST", "/matches/{match}/plan", ("coordinator", "admin")),
+    "lifecycle.log_check_in": ("GET", "/matches/{match}/check-ins/new", ("coordinator", "admin")),
+    "lifecycle.resolve_concern": ("POST", "/matches/check-ins/{check_in}/resolve", ("coordinator", "admin")),
+    "lifecycle.close": ("GET", "/matches/{match}/close", ("coordinator", "admin")),
+    "lifecycle.log_meeting": ("GET", "/matches/{match}/meetings/new", ("mentor",)),
+    "reports.index": ("GET", "/reports/", ("coordinator", "admin")),
+    "reports.export": ("GET", "/reports/matches.csv", ("coordinator", "admin")),
+    "reports.show_learning": ("GET", "/reports/learning/{program}", ("admin",)),
+    "reports.adopt_weights": ("POST", "/reports/learning/{program}/adopt", ("admin",)),
 }
 
 IDENTITIES = ("anonymous",) + ALL
@@ -42,6 +56,8 @@ IDENTITIES = ("anonymous",) + ALL
 def people(app):
     users = {role: make_user(Role(role)) for role in ALL}
     ids = {"program": make_program().id, "coordinator": users["coordinator"].id}
+    match = make_match()
+    ids.update(match=match.id, check_in=make_check_in(match, match.approved_at.date(), safety_concern=True).id)
     return users, ids
 
 

@@ -1,0 +1,120 @@
+"""Loading matches for the lifecycle pages, and the staff dashboard's safety alerts."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Optional
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask import abort
+from flask_login import current_user
+
+from mentormatch import cadence
+from mentormatch.extensions import db
+from mentormatch.models import (
+    Application,
+    CheckIn,
+    Match,
+    Mentor,
+    OPEN_MATCH_STATUSES,
+    Role,
+    User,
+    Youth,
+)
+
+MATCH_OPTIONS = (
+    so.selectinload(Match.application).selectinload(Application.youth).selectinload(Youth.guardian),
+    so.selectinload(Match.application).selectinload(Application.program),
+    so.selectinload(Match.mentor).selectinload(Mentor.user),
+    so.selectinload(Match.approved_by),
+    so.selectinload(Match.check_ins).selectinload(CheckIn.logged_by),
+)
+
+
+def get_match_or_404(match_id: int) -> Match:
+    """A match for staff, with everything its page shows loaded."""
+    match = db.session.scalar(sa.select(Match).where(Match.id == match_id).options(*MATCH_OPTIONS))
+    if match is None:
+        abort(404)
+    return match
+
+
+def get_own_match_or_404(match_id: int) -> Match:
+    """An open match of the logged-in mentor; any other match is not found."""
+    match = db.session.scalar(
+        sa.select(Match)
+        .join(Mentor, Match.mentor_id == Mentor.id)
+        .where(Match.id == match_id, Mentor.user_id == current_user.id,
+               Match.status.in_(OPEN_MATCH_STATUSES))
+        .options(*MATCH_OPTIONS)
+    )
+    if match is None:
+        abort(404)
+    return match
+
+
+def staff_members() -> list[User]:
+    return list(db.session.scalars(
+        sa.select(User)
+        .where(User.role.in_([Role.COORDINATOR, Role.ADMIN]), User.is_active_account)
+        .order_by(User.last_name, User.first_name)
+    ))
+
+
+@dataclass(frozen=True)
+class MatchWatch:
+    """An open match with its cadence assessed today."""
+
+    match: Match
+    cadence: cadence.Cadence
+
+    @property
+    def coordinator(self) -> Optional[User]:
+        return self.match.approved_by
+
+
+def open_matches(today: Optional[date] = None, program_id: Optional[int] = None) -> list[MatchWatch]:
+    today = today or date.today()
+    statement = sa.select(Match).where(Match.status.in_(OPEN_MATCH_STATUSES)).options(*MATCH_OPTIONS)
+    if program_id is not None:
+        statement = statement.join(Application).where(Application.program_id == program_id)
+    matches = db.session.scalars(statement.order_by(Match.approved_at))
+    return [MatchWatch(m, cadence.for_match(m, today, horizon_days=31)) for m in matches]
+
+
+def group_overdue(watches: list[MatchWatch]) -> tuple[dict[str, list[MatchWatch]], dict[str, list[MatchWatch]]]:
+    """Overdue matches grouped by coordinator (who approved them) and by program."""
+    by_coordinator: dict[str, list[MatchWatch]] = {}
+    by_program: dict[str, list[MatchWatch]] = {}
+    for watch in watches:
+        if watch.cadence.overdue is None:
+            continue
+        who = watch.coordinator.full_name if watch.coordinator else "No coordinator recorded"
+        by_coordinator.setdefault(who, []).append(watch)
+        by_program.setdefault(watch.match.application.program.name, []).append(watch)
+    return dict(sorted(by_coordinator.items())), dict(sorted(by_program.items()))
+
+
+def unresolved_concerns() -> list[CheckIn]:
+    return list(db.session.scalars(
+        sa.select(CheckIn)
+        .where(CheckIn.safety_concern, CheckIn.safety_resolved_at.is_(None))
+        .options(
+            so.selectinload(CheckIn.match).selectinload(Match.application).selectinload(Application.youth),
+            so.selectinload(CheckIn.match).selectinload(Match.application).selectinload(Application.program),
+            so.selectinload(CheckIn.match).selectinload(Match.mentor).selectinload(Mentor.user),
+            so.selectinload(CheckIn.logged_by),
+        )
+        .order_by(CheckIn.created_at)
+    ))
+
+
+def dashboard_alerts() -> dict:
+    """What the staff dashboard must show at once: unresolved safety concerns, overdue and at-risk counts."""
+    watches = open_matches()
+    return {
+        "concerns": unresolved_concerns(),
+        "overdue": sum(w.cadence.overdue is not None for w in watches),
+        "at_risk": sum(w.cadence.at_risk for w in watches),
+    }

@@ -1,0 +1,108 @@
+"""The report page, its CSV exports, and the learning page."""
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from mentormatch.access import admin_required, staff_required
+from mentormatch.extensions import db
+from mentormatch.models import Program
+from mentormatch.reports import bp, charts, figures, gaps, learning
+from mentormatch.reports.forms import AdoptWeightsForm, ReportFilterForm
+
+
+def _programs() -> list[Program]:
+    return list(db.session.scalars(sa.select(Program).order_by(Program.name)))
+
+
+def _filter() -> tuple[ReportFilterForm, figures.Period]:
+    """The filter from the query string, and the period it names (the last 12 months by default)."""
+    programs = _programs()
+    form = ReportFilterForm(request.args)
+    form.program.choices = [("", "All programs")] + [(str(p.id), p.name) for p in programs]
+    valid = form.validate()
+    end = form.end.data if valid and form.end.data else date.today()
+    start = form.start.data if valid and form.start.data else end - timedelta(days=365)
+    program = next((p for p in programs if str(p.id) == form.program.data), None)
+    return form, figures.Period(start, end, program)
+
+
+@bp.route("/")
+@staff_required
+def index():
+    """Figures, charts and recruitment gaps for a program and period."""
+    form, period = _filter()
+    report = figures.build(period)
+    return render_template("reports/index.html", form=form, period=period, report=report,
+                           summary=report.summary(), charts=charts.draw(report),
+                           gaps=gaps.recruitment_gaps(period.program), programs=_programs(),
+                           query=request.args.to_dict())
+
+
+def _csv(name: str, header: list[str], rows: list[list]) -> Response:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return Response(buffer.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="mentormatch-{name}.csv"'})
+
+
+def _tables(report: figures.Report, period: figures.Period) -> dict:
+    steps, _ = report.survival()
+    matches = report.matches_table()
+    return {
+        "summary": (["figure", "value"], [list(row) for row in report.summary()]),
+        "closure-reasons": (["reason", "matches"], [[r.label, n] for r, n in report.closure_reasons]),
+        "waiting": (["days waiting", "youth"], [list(row) for row in report.wait_histogram()]),
+        "matches-over-time": (["month", "open matches"], [list(row) for row in report.open_by_month()]),
+        "survival": (["day", "share still open"], [[0, 1.0]] + [[d, round(s, 4)] for d, s in steps]),
+        "recruitment-gaps": (["program", "youth", "need"],
+                             [[g.program, g.count, g.sentence] for g in gaps.recruitment_gaps(period.program)]),
+        "matches": (list(figures.MATCH_COLUMNS), [[row[c] for c in figures.MATCH_COLUMNS] for row in matches]),
+    }
+
+
+@bp.route("/<name>.csv")
+@staff_required
+def export(name: str):
+    """One report table as CSV, with no names, contact details or birth dates."""
+    _form, period = _filter()
+    tables = _tables(figures.build(period), period)
+    if name not in tables:
+        abort(404)
+    header, rows = tables[name]
+    return _csv(name, header, rows)
+
+
+def _program_or_404(program_id: int) -> Program:
+    return db.get_or_404(Program, program_id)
+
+
+@bp.route("/learning/<int:program_id>")
+@admin_required
+def show_learning(program_id: int):
+    """Weights learned from the program's closed matches beside its current weights, with their AUC."""
+    program = _program_or_404(program_id)
+    return render_template("reports/learning.html", program=program, learning=learning.learn(program),
+                           form=AdoptWeightsForm(), programs=_programs())
+
+
+@bp.route("/learning/<int:program_id>/adopt", methods=["POST"])
+@admin_required
+def adopt_weights(program_id: int):
+    """Make the learned weights the program's own, by explicit choice."""
+    program = _program_or_404(program_id)
+    result = learning.learn(program)
+    if AdoptWeightsForm().validate_on_submit() and result.report is not None:
+        learning.adopt(program, current_user, result)
+        db.session.commit()
+        flash(f"{program.name} now matches with the learned weights.", "success")
+    else:
+        flash("Nothing was adopted.", "error")
+    return redirect(url_for("reports.show_learning", program_id=program.id))
