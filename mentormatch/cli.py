@@ -5,6 +5,7 @@ import click
 import sqlalchemy as sa
 from flask import Flask
 
+from mentormatch import backup
 from mentormatch.extensions import db
 from mentormatch.models import Role, User, record_audit
 from mentormatch.passwords import password_problem
@@ -13,6 +14,7 @@ from mentormatch.passwords import password_problem
 def register(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(create_user)
+    backup.register(app)
 
 
 @click.command("seed-demo")
