@@ -41,11 +41,12 @@ def create_app(overrides: Optional[dict[str, Any]] = None) -> Flask:
     login_manager.login_message_category = "info"
     babel.init_app(app, locale_selector=_select_locale)
 
-    from mentormatch import admin, auth, cli, errors, main
+    from mentormatch import admin, auth, cli, coordinator, errors, main
 
     app.register_blueprint(main.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(coordinator.bp)
     from mentormatch import lifecycle, reports
 
     app.register_blueprint(lifecycle.bp)

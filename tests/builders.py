@@ -167,3 +167,31 @@ def make_check_in(match, occurred_on: date, mentor_meeting: bool = False, **over
     db.session.add(check_in)
     db.session.commit()
     return check_in
+
+
+def make_proposal(application, mentor, run=None, score: float = 0.6, alternatives=None, **overrides):
+    """A pending MatchProposal as a matching run stores it, with one plain-words reason."""
+    from mentormatch.models import MatchingRun, MatchProposal, RunStatus
+
+    if run is None:
+        run = MatchingRun(program=application.program, status=RunStatus.DONE, proposal_count=1)
+        db.session.add(run)
+    fields = dict(run=run, application=application, mentor=mentor, score=score,
+                  reasons=[{"factor": "interests", "label": "Shared interests", "contribution": score,
+                            "text": "Both into robotics"}],
+                  alternatives=alternatives or [])
+    fields.update(overrides)
+    proposal = MatchProposal(**fields)
+    db.session.add(proposal)
+    db.session.commit()
+    return proposal
+
+
+def make_unmatched(run, application, reason: str = "No mentor who speaks Hmong", rule: str = "language"):
+    from mentormatch.models import UnmatchedYouth
+
+    unmatched = UnmatchedYouth(run=run, application=application, reason=reason, rule=rule,
+                               details={"feasible_mentors": 0, "excluded_by": {rule: 1}})
+    db.session.add(unmatched)
+    db.session.commit()
+    return unmatched

@@ -73,6 +73,8 @@ def app(database_url):
         "SQLALCHEMY_DATABASE_URI": database_url,
         "MAIL_SERVER": "",
         "SERVER_NAME": "mentormatch.test",
+        # Matching runs compute in the request; one test drives the background thread itself.
+        "MATCHING_INLINE": True,
     })
     app.test_client_class = FreshRequestClient
     with app.app_context():

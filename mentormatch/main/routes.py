@@ -9,7 +9,9 @@ from flask import redirect, render_template, url_for
 from flask_login import current_user
 
 from mentormatch.access import login_required, public
+from mentormatch.coordinator import queries as coordinator_queries
 from mentormatch.extensions import db
+from mentormatch.lifecycle.queries import dashboard_alerts
 from mentormatch.main import bp
 from mentormatch.models import (
     Application,
@@ -161,5 +163,7 @@ def _staff_home():
             )
         )
     return render_template(
-        "main/home_staff.html", counts=counts, programs=active_programs(), staff=staff
+        "main/home_staff.html", counts=counts, programs=active_programs(), staff=staff,
+        at_risk=coordinator_queries.at_risk_matches(), declines=coordinator_queries.guardian_declines(),
+        alerts=dashboard_alerts(),
     )

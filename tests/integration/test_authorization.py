@@ -10,10 +10,22 @@ from flask import Blueprint
 
 from mentormatch import access, create_app
 from mentormatch.models import Role
-from tests.builders import PASSWORD, make_check_in, make_match, make_program, make_user
+from tests.builders import (
+    PASSWORD,
+    make_application,
+    make_check_in,
+    make_match,
+    make_mentor,
+    make_program,
+    make_proposal,
+    make_unmatched,
+    make_user,
+    make_youth,
+)
 
 ALL = ("guardian", "youth", "mentor", "coordinator", "admin")
 PUBLIC = "public"
+STAFF = ("coordinator", "admin")
 
 # endpoint -> (method, url, who may use it). Object ids are filled from the fixture's objects.
 MATRIX: dict[str, tuple[str, str, object]] = {
@@ -33,6 +45,30 @@ MATRIX: dict[str, tuple[str, str, object]] = {
     "admin.update_program": ("GET", "/admin/programs/{program}", ("admin",)),
     "admin.staff": ("GET", "/admin/staff", ("admin",)),
     "admin.toggle_staff": ("POST", "/admin/staff/{coordinator}/active", ("admin",)),
+    "coordinator.applications": ("GET", "/coordinator/applications", STAFF),
+    "coordinator.review_application": ("GET", "/coordinator/applications/{c_application}", STAFF),
+    "coordinator.decide_application": ("POST", "/coordinator/applications/{c_application}/decision", STAFF),
+    "coordinator.mentors": ("GET", "/coordinator/mentors", STAFF),
+    "coordinator.review_mentor": ("GET", "/coordinator/mentors/{c_mentor}", STAFF),
+    "coordinator.verify_clearance": ("POST", "/coordinator/clearances/{c_clearance}/verify", STAFF),
+    "coordinator.record_interview": ("POST", "/coordinator/mentors/{c_mentor}/interview", STAFF),
+    "coordinator.set_mentor_status": ("POST", "/coordinator/mentors/{c_mentor}/status", STAFF),
+    "coordinator.programs": ("GET", "/coordinator/matching", STAFF),
+    "coordinator.matching_page": ("GET", "/coordinator/programs/{program}/matching", STAFF),
+    "coordinator.save_settings": ("POST", "/coordinator/programs/{program}/settings", STAFF),
+    "coordinator.start_run": ("POST", "/coordinator/programs/{program}/runs", STAFF),
+    "coordinator.show_run": ("GET", "/coordinator/runs/{c_run}", STAFF),
+    "coordinator.run_status": ("GET", "/coordinator/runs/{c_run}/status", STAFF),
+    "coordinator.show_proposal": ("GET", "/coordinator/proposals/{c_proposal}", STAFF),
+    "coordinator.approve_proposal": ("POST", "/coordinator/proposals/{c_proposal}/approve", STAFF),
+    "coordinator.reject_proposal": ("POST", "/coordinator/proposals/{c_proposal}/reject", STAFF),
+    "coordinator.swap_proposal": ("POST", "/coordinator/proposals/{c_proposal}/swap", STAFF),
+    "coordinator.rule_out_pair": ("POST", "/coordinator/proposals/{c_proposal}/do-not-match", STAFF),
+    "coordinator.approve_selected": ("POST", "/coordinator/runs/{c_run}/approve", STAFF),
+    "coordinator.pick_mentor": ("GET", "/coordinator/unmatched/{c_unmatched}", STAFF),
+    "coordinator.hand_pick": ("POST", "/coordinator/unmatched/{c_unmatched}/pick", STAFF),
+    "coordinator.waitlist": ("GET", "/coordinator/programs/{program}/waitlist", STAFF),
+    "coordinator.audit_trail": ("GET", "/coordinator/audit/applications/{c_application}", STAFF),
     "lifecycle.index": ("GET", "/matches/", ("coordinator", "admin")),
     "lifecycle.show": ("GET", "/matches/{match}", ("coordinator", "admin")),
     "lifecycle.schedule_first_meeting": ("POST", "/matches/{match}/first-meeting", ("coordinator", "admin")),
@@ -56,6 +92,10 @@ IDENTITIES = ("anonymous",) + ALL
 def people(app):
     users = {role: make_user(Role(role)) for role in ALL}
     ids = {"program": make_program().id, "coordinator": users["coordinator"].id}
+    proposal = make_proposal(make_application(make_youth(), make_program()), make_mentor())
+    ids.update(c_proposal=proposal.id, c_run=proposal.run_id, c_application=proposal.application_id,
+               c_mentor=proposal.mentor_id, c_clearance=proposal.mentor.clearances[0].id,
+               c_unmatched=make_unmatched(proposal.run, proposal.application).id)
     match = make_match()
     ids.update(match=match.id, check_in=make_check_in(match, match.approved_at.date(), safety_concern=True).id)
     return users, ids

@@ -1,0 +1,378 @@
+"""What the coordinator's pages read: queues, proposals, the waitlist and its fairness figures, audit trails.
+
+Every list loads its related rows with selectinload and pages its results, so the
+number of queries a page issues does not grow with the number of rows.
+"""
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from datetime import date, timedelta
+from typing import Any, Optional
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from mentormatch.extensions import db
+from mentormatch.models import (
+    OPEN_MATCH_STATUSES,
+    Application,
+    ApplicationStatus,
+    AuditEvent,
+    Clearance,
+    Match,
+    MatchingRun,
+    MatchProposal,
+    Mentor,
+    MentorStatus,
+    Program,
+    REQUIRED_CLEARANCES,
+    ProposalStatus,
+    RunStatus,
+    UnmatchedYouth,
+    Youth,
+    age_on,
+    utcnow,
+)
+
+PER_PAGE = 25
+PROPOSALS_PER_PAGE = 50
+EXPIRY_WINDOW_DAYS = 30
+AGE_BANDS = ((0, 13, "12 and under"), (14, 15, "14–15"), (16, 17, "16–17"), (18, 99, "18 and over"))
+
+
+def born_between(age: int, today: date) -> tuple[date, date]:
+    """The birth dates of someone exactly `age` years old today, as an inclusive range."""
+    latest = _years_before(today, age)
+    earliest = _years_before(today, age + 1) + timedelta(days=1)
+    return earliest, latest
+
+
+def _years_before(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+# ---------------------------------------------------------------- dashboard
+
+
+def at_risk_matches() -> list[Match]:
+    """Open matches whose mentor is no longer cleared."""
+    matches = db.session.scalars(
+        sa.select(Match)
+        .where(Match.status.in_(OPEN_MATCH_STATUSES))
+        .options(
+            so.selectinload(Match.mentor).selectinload(Mentor.clearances),
+            so.selectinload(Match.mentor).selectinload(Mentor.user),
+            so.selectinload(Match.application).selectinload(Application.youth),
+            so.selectinload(Match.application).selectinload(Application.program),
+        )
+        .order_by(Match.approved_at)
+    )
+    return [m for m in matches if not m.mentor.is_cleared()]
+
+
+def guardian_declines(limit: int = 10) -> list[MatchProposal]:
+    return list(db.session.scalars(
+        sa.select(MatchProposal)
+        .where(MatchProposal.status == ProposalStatus.DECLINED_BY_GUARDIAN)
+        .options(so.selectinload(MatchProposal.application).selectinload(Application.youth),
+                 so.selectinload(MatchProposal.application).selectinload(Application.program),
+                 so.selectinload(MatchProposal.mentor).selectinload(Mentor.user))
+        .order_by(MatchProposal.decided_at.desc())
+        .limit(limit)
+    ))
+
+
+# ---------------------------------------------------------------- applications
+
+
+def application_search(program_id: Optional[int], status: str, q: str, age: Optional[int]):
+    statement = (
+        sa.select(Application)
+        .join(Application.youth)
+        .options(so.contains_eager(Application.youth), so.selectinload(Application.program),
+                 so.selectinload(Application.consents))
+        .order_by(Application.status_changed_at.desc(), Application.id.desc())
+    )
+    if program_id:
+        statement = statement.where(Application.program_id == program_id)
+    if status:
+        statement = statement.where(Application.status == ApplicationStatus(status))
+    else:
+        statement = statement.where(Application.status != ApplicationStatus.DRAFT)
+    if q:
+        pattern = f"%{q.strip().lower()}%"
+        statement = statement.where(sa.or_(
+            sa.func.lower(Youth.first_name).like(pattern),
+            sa.func.lower(Youth.last_name).like(pattern),
+            sa.func.lower(Youth.first_name + " " + Youth.last_name).like(pattern),
+        ))
+    if age is not None:
+        earliest, latest = born_between(age, date.today())
+        statement = statement.where(Youth.date_of_birth.between(earliest, latest))
+    return statement
+
+
+def application_with_record(application_id: int) -> Optional[Application]:
+    return db.session.scalar(
+        sa.select(Application)
+        .where(Application.id == application_id)
+        .options(
+            so.selectinload(Application.youth).selectinload(Youth.guardian),
+            so.selectinload(Application.youth).selectinload(Youth.user),
+            so.selectinload(Application.program),
+            so.selectinload(Application.consents),
+            so.selectinload(Application.decided_by),
+        )
+    )
+
+
+def application_history(application_id: int) -> tuple[list[MatchProposal], list[Match]]:
+    proposals = db.session.scalars(
+        sa.select(MatchProposal).where(MatchProposal.application_id == application_id)
+        .options(so.selectinload(MatchProposal.mentor).selectinload(Mentor.user))
+        .order_by(MatchProposal.id.desc())
+    )
+    matches = db.session.scalars(
+        sa.select(Match).where(Match.application_id == application_id)
+        .options(so.selectinload(Match.mentor).selectinload(Mentor.user))
+        .order_by(Match.id.desc())
+    )
+    return list(proposals), list(matches)
+
+
+# ---------------------------------------------------------------- mentors
+
+
+def mentor_queues(today: Optional[date] = None) -> dict[str, list[Mentor]]:
+    """Mentors needing a coordinator: awaiting approval, unverified records, expiring soon, lapsed."""
+    today = today or date.today()
+    soon = today + timedelta(days=EXPIRY_WINDOW_DAYS)
+    mentors = db.session.scalars(
+        sa.select(Mentor)
+        .options(so.selectinload(Mentor.clearances), so.selectinload(Mentor.user))
+        .order_by(Mentor.created_at)
+    )
+    queues: dict[str, list[Mentor]] = {"awaiting": [], "unverified": [], "expiring": [], "lapsed": []}
+    for mentor in mentors:
+        if mentor.status is MentorStatus.APPLIED:
+            queues["awaiting"].append(mentor)
+        if any(c.verified_at is None for c in mentor.clearances):
+            queues["unverified"].append(mentor)
+        if mentor.status is MentorStatus.APPROVED:
+            if not mentor.is_cleared(today):
+                queues["lapsed"].append(mentor)
+            elif any(c.expires_on and today <= c.expires_on <= soon
+                     for c in map(mentor.current_clearance, REQUIRED_CLEARANCES) if c):
+                queues["expiring"].append(mentor)
+    return queues
+
+
+def mentor_with_record(mentor_id: int) -> Optional[Mentor]:
+    return db.session.scalar(
+        sa.select(Mentor).where(Mentor.id == mentor_id)
+        .options(
+            so.selectinload(Mentor.user),
+            so.selectinload(Mentor.programs),
+            so.selectinload(Mentor.clearances).selectinload(Clearance.verified_by),
+            so.selectinload(Mentor.matches).selectinload(Match.application)
+            .selectinload(Application.youth),
+        )
+    )
+
+
+# ---------------------------------------------------------------- matching runs and proposals
+
+
+def latest_run(program_id: int) -> Optional[MatchingRun]:
+    return db.session.scalar(
+        sa.select(MatchingRun).where(MatchingRun.program_id == program_id)
+        .order_by(MatchingRun.id.desc()).limit(1)
+    )
+
+
+def recent_runs(program_id: int, limit: int = 10) -> list[MatchingRun]:
+    return list(db.session.scalars(
+        sa.select(MatchingRun).where(MatchingRun.program_id == program_id)
+        .options(so.selectinload(MatchingRun.started_by))
+        .order_by(MatchingRun.id.desc()).limit(limit)
+    ))
+
+
+def proposal_counts(run_id: int) -> dict[str, int]:
+    """Proposals of a run by status, plus the program-wide pending count."""
+    counts = {s.value: 0 for s in ProposalStatus}
+    rows = db.session.execute(
+        sa.select(MatchProposal.status, sa.func.count(MatchProposal.id))
+        .where(MatchProposal.run_id == run_id).group_by(MatchProposal.status)
+    )
+    for status, n in rows:
+        counts[status.value] = n
+    return counts
+
+
+def proposals_statement(run_id: int, status: str):
+    statement = (
+        sa.select(MatchProposal)
+        .where(MatchProposal.run_id == run_id)
+        .options(
+            so.selectinload(MatchProposal.application).selectinload(Application.youth),
+            so.selectinload(MatchProposal.mentor).selectinload(Mentor.user),
+        )
+        .order_by(MatchProposal.score.desc(), MatchProposal.id)
+    )
+    if status:
+        statement = statement.where(MatchProposal.status == ProposalStatus(status))
+    return statement
+
+
+def proposal_with_rows(proposal_id: int) -> Optional[MatchProposal]:
+    return db.session.scalar(
+        sa.select(MatchProposal).where(MatchProposal.id == proposal_id)
+        .options(
+            so.selectinload(MatchProposal.application).selectinload(Application.youth),
+            so.selectinload(MatchProposal.mentor).selectinload(Mentor.user),
+            so.selectinload(MatchProposal.run),
+        )
+    )
+
+
+def mentors_by_id(ids: list[int]) -> dict[int, Mentor]:
+    if not ids:
+        return {}
+    rows = db.session.scalars(
+        sa.select(Mentor).where(Mentor.id.in_(ids)).options(so.selectinload(Mentor.user))
+    )
+    return {m.id: m for m in rows}
+
+
+def unmatched_of(run_id: int) -> list[UnmatchedYouth]:
+    return list(db.session.scalars(
+        sa.select(UnmatchedYouth).where(UnmatchedYouth.run_id == run_id)
+        .options(so.selectinload(UnmatchedYouth.application).selectinload(Application.youth))
+        .order_by(UnmatchedYouth.id)
+    ))
+
+
+def is_run_latest(run: MatchingRun) -> bool:
+    newer = db.session.scalar(
+        sa.select(sa.func.count(MatchingRun.id))
+        .where(MatchingRun.program_id == run.program_id, MatchingRun.id > run.id,
+               MatchingRun.status != RunStatus.FAILED)
+    )
+    return not newer
+
+
+# ---------------------------------------------------------------- waitlist
+
+
+def waitlist_statement(program_id: int, age: Optional[int], language: str, gender: str, zip_code: str):
+    statement = (
+        sa.select(Application)
+        .join(Application.youth)
+        .where(Application.program_id == program_id,
+               Application.status == ApplicationStatus.WAITLISTED)
+        .options(so.contains_eager(Application.youth), so.selectinload(Application.consents))
+        .order_by(Application.waiting_since, Application.id)
+    )
+    if age is not None:
+        earliest, latest = born_between(age, date.today())
+        statement = statement.where(Youth.date_of_birth.between(earliest, latest))
+    if gender:
+        statement = statement.where(Youth.gender == gender)
+    if zip_code:
+        statement = statement.where(Youth.zip_code.startswith(zip_code.strip()))
+    if language:
+        # Languages are a JSON list; matching the quoted word works on SQLite and PostgreSQL alike.
+        statement = statement.where(
+            sa.func.lower(sa.cast(Youth.languages, sa.String)).like(f'%"{language.strip().lower()}"%')
+        )
+    return statement
+
+
+def age_band(age: Optional[int]) -> str:
+    if age is None:
+        return "Unknown"
+    return next(label for low, high, label in AGE_BANDS if low <= age <= high)
+
+
+def fairness(program_id: int) -> dict[str, list[dict[str, Any]]]:
+    """Median days waiting by gender, age band and language, over the program's whole waitlist."""
+    now = utcnow()
+    rows = db.session.execute(
+        sa.select(Application.waiting_since, Youth.gender, Youth.date_of_birth, Youth.languages)
+        .join(Application.youth)
+        .where(Application.program_id == program_id,
+               Application.status == ApplicationStatus.WAITLISTED)
+    )
+    groups: dict[str, dict[str, list[int]]] = {"gender": defaultdict(list), "age band": defaultdict(list),
+                                               "language": defaultdict(list)}
+    for waiting_since, gender, born, languages in rows:
+        days = max(0, (now - waiting_since).days) if waiting_since else 0
+        groups["gender"][gender or "Not given"].append(days)
+        groups["age band"][age_band(age_on(born, now.date()) if born else None)].append(days)
+        for language in languages or ["Not given"]:
+            groups["language"][language].append(days)
+    return {
+        name: sorted(
+            ({"group": key, "youth": len(days), "median": statistics.median(days), "longest": max(days)}
+             for key, days in by.items()),
+            key=lambda row: -row["median"],
+        )
+        for name, by in groups.items()
+    }
+
+
+def waitlist_genders(program_id: int) -> list[str]:
+    return [g for (g,) in db.session.execute(
+        sa.select(Youth.gender).join(Application.youth)
+        .where(Application.program_id == program_id,
+               Application.status == ApplicationStatus.WAITLISTED)
+        .distinct().order_by(Youth.gender)
+    ) if g]
+
+
+# ---------------------------------------------------------------- audit
+
+
+AUDITED = {"applications": Application, "mentors": Mentor, "matches": Match}
+
+
+def audit_trail(object_type: str, object_id: int) -> list[AuditEvent]:
+    """Events on the object itself, plus those on its proposals, matches or clearances."""
+    related = [(object_type, [object_id])]
+    if object_type == "applications":
+        related.append(("match_proposals", list(db.session.scalars(
+            sa.select(MatchProposal.id).where(MatchProposal.application_id == object_id)))))
+        related.append(("matches", list(db.session.scalars(
+            sa.select(Match.id).where(Match.application_id == object_id)))))
+    elif object_type == "mentors":
+        related.append(("clearances", list(db.session.scalars(
+            sa.select(Clearance.id).where(Clearance.mentor_id == object_id)))))
+    elif object_type == "matches":
+        proposal_id = db.session.scalar(sa.select(Match.proposal_id).where(Match.id == object_id))
+        if proposal_id:
+            related.append(("match_proposals", [proposal_id]))
+    conditions = [sa.and_(AuditEvent.object_type == kind, AuditEvent.object_id.in_(ids))
+                  for kind, ids in related if ids]
+    return list(db.session.scalars(
+        sa.select(AuditEvent).where(sa.or_(*conditions))
+        .options(so.selectinload(AuditEvent.actor))
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+    ))
+
+
+def program_figures() -> list[dict[str, Any]]:
+    """Each active program with its waitlist size and latest run."""
+    programs = list(db.session.scalars(sa.select(Program).where(Program.is_active).order_by(Program.name)))
+    waiting = dict(db.session.execute(
+        sa.select(Application.program_id, sa.func.count(Application.id))
+        .where(Application.status == ApplicationStatus.WAITLISTED).group_by(Application.program_id)
+    ).all())
+    latest_ids = sa.select(sa.func.max(MatchingRun.id)).group_by(MatchingRun.program_id)
+    runs = {r.program_id: r for r in db.session.scalars(
+        sa.select(MatchingRun).where(MatchingRun.id.in_(latest_ids)))}
+    return [{"program": p, "waiting": waiting.get(p.id, 0), "run": runs.get(p.id)} for p in programs]

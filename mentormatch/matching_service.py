@@ -1,0 +1,408 @@
+"""The one bridge between the database and the matching engine: rows in, stored proposals out.
+
+A run is a MatchingRun row whose status (running, done, failed) lives in the
+database, so every app server can report it; the work itself happens in a
+background thread with its own app context, or inline when MATCHING_INLINE is set.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Optional
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask import Flask, current_app
+
+import matching
+from mentormatch.extensions import db
+from mentormatch.models import (
+    OPEN_MATCH_STATUSES,
+    Application,
+    ApplicationStatus,
+    DoNotMatch,
+    Match,
+    MatchingRun,
+    MatchProposal,
+    Mentor,
+    MentorStatus,
+    Program,
+    ProposalStatus,
+    RunStatus,
+    UnmatchedYouth,
+    User,
+    Youth,
+    mentor_programs,
+    record_audit,
+    utcnow,
+)
+
+log = logging.getLogger(__name__)
+
+ALTERNATIVES_KEPT = 3
+# score() holds about 60 bytes per pair; explaining unmatched youth in blocks bounds memory.
+EXPLAIN_BLOCK = 500
+# Settings a coordinator may change per program; do-not-match pairs come from DoNotMatch rows.
+SETTING_KEYS = tuple(key for key in matching.MatchConfig().to_dict() if key != "do_not_match")
+
+
+# ---------------------------------------------------------------- configuration
+
+
+def default_settings() -> dict[str, Any]:
+    """The engine's own weights and rule settings."""
+    defaults = matching.MatchConfig().to_dict()
+    return {key: defaults[key] for key in SETTING_KEYS}
+
+
+def program_settings(program: Program) -> dict[str, Any]:
+    """The program's stored settings merged over the engine's defaults."""
+    stored = {k: v for k, v in (program.match_settings or {}).items() if k in SETTING_KEYS}
+    return {**default_settings(), **stored}
+
+
+def program_config(program: Program, do_not_match: frozenset = frozenset()) -> matching.MatchConfig:
+    return matching.MatchConfig.from_dict({**program_settings(program), "do_not_match": do_not_match})
+
+
+def check_settings(settings: dict[str, Any]) -> Optional[str]:
+    """Why the engine would refuse these settings, or None."""
+    try:
+        matching.MatchConfig.from_dict(settings)
+    except (TypeError, ValueError) as error:
+        return str(error)
+    return None
+
+
+# ---------------------------------------------------------------- loading rows
+
+
+def _age(born: Optional[date], low: int, high: int, on: date) -> Optional[int]:
+    if born is None:
+        return None
+    age = on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+    return age if low <= age <= high else None
+
+
+def _zip(value: str) -> str:
+    value = (value or "").strip()[:5]
+    return value if len(value) == 5 and value.isdigit() else ""
+
+
+def _slots(values: list[str]) -> list[str]:
+    return [s.lower() for s in values or [] if s.lower() in matching.SLOT_CODES]
+
+
+def youth_profile(application: Application, program_id: int, now: datetime) -> Optional[matching.Youth]:
+    """The engine's view of a waitlisted application; None when the youth's age is unknown."""
+    youth = application.youth
+    age = _age(youth.date_of_birth, 5, 30, now.date())
+    if age is None:
+        return None
+    return matching.Youth(
+        id=youth.id,
+        age=age,
+        gender=youth.gender or "",
+        languages=list(youth.languages or []),
+        interests=list(youth.interests or []),
+        text=youth.goals or "",
+        slots=_slots(youth.availability),
+        zip=_zip(youth.zip_code),
+        programs=[program_id],
+        mentor_gender_preference=youth.mentor_gender_preference,
+        required_language=youth.required_language,
+        max_travel_miles=youth.max_travel_miles or None,
+        days_waiting=min(application.days_waiting(now), 100_000),
+    )
+
+
+def mentor_profile(mentor: Mentor, program_id: int, open_matches: int, cleared: bool,
+                   today: date) -> matching.Mentor:
+    return matching.Mentor(
+        id=mentor.id,
+        age=_age(mentor.date_of_birth, 16, 110, today),
+        gender=mentor.gender or "",
+        languages=list(mentor.languages or []),
+        interests=list(mentor.interests or []),
+        text=mentor.bio or "",
+        slots=_slots(mentor.availability),
+        zip=_zip(mentor.zip_code),
+        programs=[program_id],
+        capacity=mentor.capacity,
+        active_mentees=min(open_matches, 1_000),
+        cleared=cleared,
+        youth_experience_years=float(mentor.youth_experience_years or 0.0),
+    )
+
+
+def is_matchable(application: Application) -> bool:
+    """Waitlisted, and consented while under 18."""
+    if application.status is not ApplicationStatus.WAITLISTED:
+        return False
+    return not application.needs_consent() or application.active_consent is not None
+
+
+def waitlisted_applications(program_id: int) -> list[Application]:
+    """The program's waitlisted applications whose youth may be matched, with youth and consents loaded."""
+    rows = db.session.scalars(
+        sa.select(Application)
+        .where(Application.program_id == program_id,
+               Application.status == ApplicationStatus.WAITLISTED)
+        .options(so.selectinload(Application.youth), so.selectinload(Application.consents))
+        .order_by(Application.waiting_since, Application.id)
+    )
+    return [a for a in rows if is_matchable(a)]
+
+
+def program_mentors(program_id: int, approved_only: bool = True) -> list[Mentor]:
+    """Mentors serving the program, with their clearances and accounts loaded."""
+    statement = (
+        sa.select(Mentor)
+        .join(mentor_programs, mentor_programs.c.mentor_id == Mentor.id)
+        .where(mentor_programs.c.program_id == program_id)
+        .options(so.selectinload(Mentor.clearances), so.selectinload(Mentor.user))
+        .order_by(Mentor.id)
+    )
+    if approved_only:
+        statement = statement.where(Mentor.status == MentorStatus.APPROVED)
+    return list(db.session.scalars(statement))
+
+
+def open_match_counts(mentor_ids: Optional[list[int]] = None) -> dict[int, int]:
+    """Open matches per mentor: what counts against capacity."""
+    statement = (
+        sa.select(Match.mentor_id, sa.func.count(Match.id))
+        .where(Match.status.in_(OPEN_MATCH_STATUSES))
+        .group_by(Match.mentor_id)
+    )
+    if mentor_ids is not None:
+        statement = statement.where(Match.mentor_id.in_(mentor_ids))
+    return {mentor_id: count for mentor_id, count in db.session.execute(statement)}
+
+
+def do_not_match_pairs(program_id: int) -> frozenset:
+    """(youth id, mentor id) pairs ruled out for the program's waitlisted youth."""
+    rows = db.session.execute(
+        sa.select(DoNotMatch.youth_id, DoNotMatch.mentor_id)
+        .join(Application, Application.youth_id == DoNotMatch.youth_id)
+        .where(Application.program_id == program_id)
+        .distinct()
+    )
+    return frozenset((youth_id, mentor_id) for youth_id, mentor_id in rows)
+
+
+@dataclass
+class Cohort:
+    """A program's matchable youth and mentors, as rows and as engine profiles."""
+
+    applications: dict[int, Application]
+    mentors: dict[int, Mentor]
+    youth: list[matching.Youth]
+    mentor_profiles: list[matching.Mentor]
+    config: matching.MatchConfig
+
+
+def load_cohort(program: Program, now: Optional[datetime] = None) -> Cohort:
+    """Waitlisted consented youth and cleared mentors with free places, in a handful of queries."""
+    now = now or utcnow()
+    today = now.date()
+    by_youth: dict[int, Application] = {}
+    youth = []
+    for application in waitlisted_applications(program.id):
+        profile = youth_profile(application, program.id, now)
+        if profile is not None:
+            by_youth[application.youth_id] = application
+            youth.append(profile)
+    mentors = [m for m in program_mentors(program.id) if m.is_cleared(today)]
+    load = open_match_counts()
+    free = {m.id: m for m in mentors if m.capacity > load.get(m.id, 0)}
+    profiles = [mentor_profile(m, program.id, load.get(m.id, 0), True, today) for m in free.values()]
+    config = program_config(program, do_not_match_pairs(program.id))
+    return Cohort(by_youth, free, youth, profiles, config)
+
+
+# ---------------------------------------------------------------- runs
+
+
+def _reasons(reasons) -> list[dict[str, Any]]:
+    return [r.to_dict() for r in reasons]
+
+
+def _alternatives(result: matching.MatchResult, youth_id: int) -> list[dict[str, Any]]:
+    options = result.alternatives(youth_id, ALTERNATIVES_KEPT + 1)
+    return [
+        {"mentor_id": a.mentor_id, "score": a.score, "reasons": _reasons(a.reasons)}
+        for a in options if not a.chosen
+    ][:ALTERNATIVES_KEPT]
+
+
+def _explain_unmatched(cohort: Cohort, unmatched: list[matching.Unmatched]) -> dict[Any, tuple]:
+    """Per unmatched youth: the rule that left them without a mentor, and how each rule counted."""
+    by_id = {y.id: y for y in cohort.youth}
+    explained: dict[Any, tuple] = {}
+    ids = [u.youth_id for u in unmatched]
+    for start in range(0, len(ids), EXPLAIN_BLOCK):
+        block = [by_id[i] for i in ids[start:start + EXPLAIN_BLOCK]]
+        if not cohort.mentor_profiles:
+            explained.update({y.id: ("no_mentors", {"mentors": 0}) for y in block})
+            continue
+        scores = matching.score(block, cohort.mentor_profiles, cohort.config)
+        for row, profile in enumerate(block):
+            codes = scores.rule_code[row]
+            feasible = int((codes == 0).sum())
+            excluded = {rule: int((codes == k + 1).sum()) for k, rule in enumerate(matching.RULES)}
+            details = {"feasible_mentors": feasible,
+                       "excluded_by": {rule: n for rule, n in excluded.items() if n}}
+            # A rule applied in order empties the list at the last code any mentor fails.
+            rule = "competition" if feasible else matching.RULES[int(codes.max()) - 1]
+            explained[profile.id] = (rule, details)
+    return explained
+
+
+def start_run(program: Program, actor: Optional[User]) -> MatchingRun:
+    """Record a new run and compute it, in a background thread unless MATCHING_INLINE is set."""
+    run = MatchingRun(program_id=program.id, started_by_id=getattr(actor, "id", None),
+                      status=RunStatus.RUNNING, config=program_settings(program))
+    db.session.add(run)
+    record_audit(actor, "matching.run.start", run, program_id=program.id)
+    db.session.commit()
+    if current_app.config.get("MATCHING_INLINE"):
+        execute_run(run.id)
+    else:
+        app = current_app._get_current_object()
+        threading.Thread(target=_run_in_thread, args=(app, run.id), daemon=True,
+                         name=f"matching-run-{run.id}").start()
+    return run
+
+
+def running_run(program_id: int) -> Optional[MatchingRun]:
+    return db.session.scalar(
+        sa.select(MatchingRun)
+        .where(MatchingRun.program_id == program_id, MatchingRun.status == RunStatus.RUNNING)
+        .order_by(MatchingRun.id.desc()).limit(1)
+    )
+
+
+def _run_in_thread(app: Flask, run_id: int) -> None:
+    with app.app_context():
+        try:
+            execute_run(run_id)
+        finally:
+            db.session.remove()
+
+
+def execute_run(run_id: int) -> MatchingRun:
+    """Load the cohort, call the engine and store proposals; mark the run failed on any error."""
+    try:
+        return _execute(run_id)
+    except Exception as error:  # the run row must never stay RUNNING forever
+        log.exception("Matching run %s failed", run_id)
+        db.session.rollback()
+        run = db.session.get(MatchingRun, run_id)
+        run.status = RunStatus.FAILED
+        run.error = f"{type(error).__name__}: {error}"
+        run.finished_at = utcnow()
+        db.session.commit()
+        return run
+
+
+def _execute(run_id: int) -> MatchingRun:
+    started = time.perf_counter()
+    run = db.session.get(MatchingRun, run_id)
+    program = db.session.get(Program, run.program_id)
+    cohort = load_cohort(program)
+    run.config = cohort.config.to_dict()
+    run.youth_count, run.mentor_count = len(cohort.youth), len(cohort.mentor_profiles)
+    db.session.commit()  # the status fragment shows the cohort size while the engine works
+
+    result = matching.propose(cohort.youth, cohort.mentor_profiles, cohort.config)
+    problems = result.check()
+    if problems:
+        raise RuntimeError("engine result breaks its rules: " + "; ".join(problems[:3]))
+    unmatched = result.unmatched
+    explained = _explain_unmatched(cohort, unmatched)
+
+    db.session.execute(
+        sa.update(MatchProposal)
+        .where(MatchProposal.status == ProposalStatus.PENDING,
+               MatchProposal.run_id.in_(
+                   sa.select(MatchingRun.id).where(MatchingRun.program_id == program.id,
+                                                   MatchingRun.id != run.id)))
+        .values(status=ProposalStatus.SUPERSEDED)
+    )
+    db.session.add_all(
+        MatchProposal(
+            run_id=run.id,
+            application_id=cohort.applications[p.youth_id].id,
+            mentor_id=p.mentor_id,
+            score=min(max(p.score, 0.0), 1.0),
+            reasons=_reasons(p.reasons),
+            alternatives=_alternatives(result, p.youth_id),
+        )
+        for p in result.proposals
+    )
+    db.session.add_all(
+        UnmatchedYouth(
+            run_id=run.id,
+            application_id=cohort.applications[u.youth_id].id,
+            reason=u.reason,
+            rule=explained[u.youth_id][0],
+            details=explained[u.youth_id][1],
+        )
+        for u in unmatched
+    )
+    run.proposal_count = len(result.proposals)
+    run.unmatched_count = len(unmatched)
+    run.total_score = result.total_score
+    run.seconds = time.perf_counter() - started
+    run.finished_at = utcnow()
+    run.status = RunStatus.DONE
+    record_audit(None, "matching.run.done", run, program_id=program.id,
+                 figures={"youth": run.youth_count, "mentors": run.mentor_count,
+                          "proposals": run.proposal_count, "unmatched": run.unmatched_count})
+    db.session.commit()
+    return run
+
+
+# ---------------------------------------------------------------- one youth by hand
+
+
+@dataclass
+class Candidate:
+    """A program mentor scored against one youth, with the rule that excludes them if any."""
+
+    mentor: Mentor
+    score: float
+    reasons: list[dict[str, Any]]
+    excluded_by: Optional[str]
+    free_places: int
+
+
+def candidates_for(application: Application) -> list[Candidate]:
+    """Every mentor of the application's program scored for this youth, feasible ones first."""
+    now = utcnow()
+    program = application.program
+    profile = youth_profile(application, program.id, now)
+    mentors = program_mentors(program.id, approved_only=False)
+    if profile is None or not mentors:
+        return []
+    load = open_match_counts([m.id for m in mentors])
+    profiles = [mentor_profile(m, program.id, load.get(m.id, 0), m.is_cleared(now.date()), now.date())
+                for m in mentors]
+    config = program_config(program, do_not_match_pairs(program.id))
+    scores = matching.score([profile], profiles, config)
+    candidates = []
+    for j, mentor in enumerate(mentors):
+        exclusion = scores.excluded_by(0, j)
+        candidates.append(Candidate(
+            mentor=mentor,
+            score=float(scores.similarity[0, j]),
+            reasons=_reasons(scores.reasons(0, j)),
+            excluded_by=exclusion.text if exclusion else None,
+            free_places=max(mentor.capacity - load.get(mentor.id, 0), 0),
+        ))
+    candidates.sort(key=lambda c: (c.excluded_by is not None, -c.score))
+    return candidates
