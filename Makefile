@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 export FLASK_APP := wsgi.py
 
-.PHONY: install run test test-sqlite test-postgresql bench clean
+.PHONY: install run test test-sqlite test-postgresql bench clean translations
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,8 +16,15 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+## Compile the Spanish (and any other) catalog: translations/<lang>/LC_MESSAGES/messages.po -> .mo
+CATALOGS := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.po))
+translations: $(CATALOGS)
+
+translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po | $(STAMP)
+	$(BIN)/pybabel compile --statistics -i $< -o $@
+
 ## Serve the app with demo data on SQLite at http://127.0.0.1:5000
-run: $(STAMP)
+run: $(STAMP) translations
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed-demo --if-empty
 	@echo ""
@@ -26,14 +33,14 @@ run: $(STAMP)
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
 ## The whole suite: unit, integration and browser tests on SQLite, then integration on PostgreSQL
-test: $(STAMP)
+test: $(STAMP) translations
 	bash scripts/ensure-test-tools.sh
 	$(MAKE) --no-print-directory test-sqlite test-postgresql
 
-test-sqlite:
+test-sqlite: translations
 	$(BIN)/pytest -p no:cacheprovider
 
-test-postgresql:
+test-postgresql: translations
 	$(BIN)/pytest -p no:cacheprovider tests/integration --db postgresql
 
 ## Matching-engine benchmarks (print figures; not part of the test run)

@@ -39,6 +39,7 @@ def create_app(overrides: Optional[dict[str, Any]] = None) -> Flask:
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please log in to see that page."
     login_manager.login_message_category = "info"
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(ROOT / "translations"))
     babel.init_app(app, locale_selector=_select_locale)
 
     from mentormatch import admin, auth, cli, coordinator, errors, main
@@ -46,6 +47,10 @@ def create_app(overrides: Optional[dict[str, Any]] = None) -> Flask:
     app.register_blueprint(main.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(admin.bp)
+    from mentormatch import family, mentors
+
+    app.register_blueprint(family.bp)
+    app.register_blueprint(mentors.bp)
     app.register_blueprint(coordinator.bp)
     from mentormatch import lifecycle, reports
 

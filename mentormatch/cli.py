@@ -7,6 +7,7 @@ from flask import Flask
 
 from mentormatch import backup
 from mentormatch.extensions import db
+from mentormatch.mentors.clearances import send_clearance_reminders
 from mentormatch.models import Role, User, record_audit
 from mentormatch.passwords import password_problem
 
@@ -14,6 +15,7 @@ from mentormatch.passwords import password_problem
 def register(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(create_user)
+    app.cli.add_command(send_clearance_reminders)
     backup.register(app)
 
 

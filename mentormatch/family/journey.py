@@ -1,0 +1,383 @@
+"""What happens to an application as a family moves through it: submit, consent, decline,
+withdraw; the waitlist figures a family is shown; and the family's data rights."""
+from __future__ import annotations
+
+import math
+from datetime import date, timedelta
+from typing import Optional
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask import current_app, url_for
+from flask_babel import gettext as _
+
+from mentormatch import mail
+from mentormatch.extensions import db
+from mentormatch.family.notify import consent_request_locale, notify_family, notify_staff
+from mentormatch.models import (
+    OPEN_MATCH_STATUSES,
+    AccessToken,
+    Application,
+    ApplicationStatus,
+    ClosureReason,
+    GuardianConsent,
+    Match,
+    MatchStatus,
+    Mentor,
+    Program,
+    ProposalStatus,
+    Role,
+    TokenPurpose,
+    User,
+    Youth,
+    age_on,
+    record_audit,
+    utcnow,
+)
+
+STEPS = 5
+# How far back approved matches count towards the waitlist estimate.
+ESTIMATE_WINDOW_DAYS = 180
+
+
+# ---------------------------------------------------------------- eligibility
+
+
+def eligibility_reason(program: Program, born: date, grade: Optional[int], on: date) -> Optional[str]:
+    """The program's own rule check, told to the family politely in their language."""
+    if program.eligibility_problem(born, grade, on) is None:
+        return None
+    age = age_on(born, on)
+    if age < program.min_age:
+        return _("%(program)s starts at age %(min)s, and the applicant is %(age)s.",
+                 program=program.name, min=program.min_age, age=age)
+    if age > program.max_age:
+        return _("%(program)s is for young people up to age %(max)s, and the applicant is %(age)s.",
+                 program=program.name, max=program.max_age, age=age)
+    if program.grade_rule_until_age is not None:
+        return _("At age %(age)s, %(program)s asks for grade %(grade)s completed (from age %(until)s "
+                 "no grade is needed).", age=age, program=program.name,
+                 grade=program.min_grade_completed, until=program.grade_rule_until_age)
+    return _("%(program)s asks for grade %(grade)s completed.",
+             program=program.name, grade=program.min_grade_completed)
+
+
+def programs_open_to(youth: Youth, on: Optional[date] = None) -> list[Program]:
+    """Active programs this youth qualifies for and has no open application to."""
+    on = on or date.today()
+    if youth.date_of_birth is None:
+        return []
+    taken = {a.program_id for a in youth.applications if a.status.is_open}
+    programs = db.session.scalars(sa.select(Program).where(Program.is_active).order_by(Program.name))
+    return [
+        p for p in programs
+        if p.id not in taken and p.eligibility_problem(youth.date_of_birth, youth.grade_completed, on) is None
+    ]
+
+
+def check_eligibility(application: Application, actor: User) -> bool:
+    """Mark the application ineligible, with the reason, when the program's rules exclude the youth."""
+    youth = application.youth
+    problem = application.program.eligibility_problem(youth.date_of_birth, youth.grade_completed, date.today())
+    if problem is None:
+        return True
+    application.move_to(ApplicationStatus.INELIGIBLE, actor, problem)
+    db.session.commit()
+    notify_family(application, "ineligible")
+    return False
+
+
+def ineligible_explanation(application: Application) -> str:
+    youth = application.youth
+    if youth.date_of_birth is None or application.decided_at is None:
+        return application.decision_reason or ""
+    return eligibility_reason(
+        application.program, youth.date_of_birth, youth.grade_completed, application.decided_at.date()
+    ) or application.decision_reason or ""
+
+
+# ---------------------------------------------------------------- submitting and consent
+
+
+def submit(application: Application, actor: User, consent: Optional[dict] = None,
+           guardian_email: Optional[str] = None) -> None:
+    """Send a finished draft on: to review, or to the guardian for consent first."""
+    if not application.needs_consent():
+        application.move_to(ApplicationStatus.UNDER_REVIEW, actor, "Submitted")
+        db.session.commit()
+        notify_family(application, "submitted")
+        return
+    if consent is not None:
+        record_consent(application, actor, actor.email, **consent)
+        application.move_to(ApplicationStatus.UNDER_REVIEW, actor, "Submitted with guardian consent")
+        db.session.commit()
+        notify_family(application, "submitted")
+        return
+    application.youth.guardian_email = guardian_email
+    application.move_to(ApplicationStatus.AWAITING_CONSENT, actor, "Waiting for guardian consent")
+    db.session.commit()
+    request_consent(application, actor)
+    notify_family(application, "needs_consent")
+
+
+def record_consent(application: Application, guardian: Optional[User], email: str,
+                   relation: str, typed_signature: str) -> GuardianConsent:
+    consent = GuardianConsent(
+        application=application, guardian_user=guardian, guardian_email=email,
+        relation=relation, typed_signature=typed_signature.strip(), consented_at=utcnow(),
+    )
+    db.session.add(consent)
+    record_audit(guardian, "consent.given", application, relation=relation, email=email)
+    return consent
+
+
+def request_consent(application: Application, actor: Optional[User]) -> None:
+    """E-mail the named guardian a single-use link; earlier links stop working."""
+    email = application.youth.guardian_email
+    now = utcnow()
+    for earlier in db.session.scalars(sa.select(AccessToken).where(
+        AccessToken.application_id == application.id,
+        AccessToken.purpose == TokenPurpose.GUARDIAN_CONSENT,
+        AccessToken.used_at.is_(None),
+    )):
+        earlier.used_at = now
+    days = current_app.config["CONSENT_LINK_DAYS"]
+    _token, raw = AccessToken.issue(
+        TokenPurpose.GUARDIAN_CONSENT, email, timedelta(days=days), application=application
+    )
+    record_audit(actor, "consent.requested", application, email=email)
+    db.session.commit()
+    link = url_for("family.consent", token=raw, _external=True)
+    with consent_request_locale(application):
+        mail.send(email, _("Your consent is needed for %(name)s's application", name=application.youth.first_name),
+                  "consent_request", application=application, youth=application.youth,
+                  program=application.program, link=link, days=days)
+
+
+def guardian_account(email: str) -> Optional[User]:
+    return db.session.scalar(sa.select(User).where(User.email == email.lower(), User.role == Role.GUARDIAN))
+
+
+def consent_by_link(token: AccessToken, relation: str, typed_signature: str) -> None:
+    application = token.application
+    guardian = guardian_account(token.email)
+    record_consent(application, guardian, token.email, relation, typed_signature)
+    token.used_at = utcnow()
+    if guardian is not None and application.youth.guardian_id is None:
+        # The link proved the guardian owns this address, so their account may follow the child.
+        application.youth.guardian = guardian
+    application.move_to(ApplicationStatus.UNDER_REVIEW, guardian, "Guardian consented by e-mailed link")
+    db.session.commit()
+    notify_family(application, "consent_recorded", extra_to=token.email)
+
+
+def decline_by_link(token: AccessToken, relation: str, typed_signature: str) -> None:
+    application = token.application
+    guardian = guardian_account(token.email)
+    db.session.add(GuardianConsent(
+        application=application, guardian_user=guardian, guardian_email=token.email,
+        relation=relation or "", typed_signature=(typed_signature or "").strip(), declined_at=utcnow(),
+    ))
+    token.used_at = utcnow()
+    record_audit(guardian, "consent.declined", application, email=token.email)
+    application.move_to(ApplicationStatus.WITHDRAWN, guardian, "Guardian declined consent")
+    db.session.commit()
+    notify_family(application, "consent_declined", extra_to=token.email)
+
+
+def withdraw_consent(application: Application, guardian: User, reason: str) -> None:
+    """Withdrawn consent pauses the application and tells the coordinators."""
+    consent = application.active_consent
+    consent.withdrawn_at = utcnow()
+    consent.withdrawal_reason = reason
+    record_audit(guardian, "consent.withdrawn", application, reason=reason)
+    application.move_to(ApplicationStatus.PAUSED, guardian, f"Guardian withdrew consent: {reason}")
+    db.session.commit()
+    notify_staff(application, "consent_withdrawn", reason=reason, guardian=guardian)
+
+
+def can_withdraw_consent(application: Application, user: User) -> bool:
+    return (
+        user.role is Role.GUARDIAN
+        and application.youth.guardian_id == user.id
+        and application.active_consent is not None
+        and application.can_move_to(ApplicationStatus.PAUSED)
+    )
+
+
+# ---------------------------------------------------------------- proposals and matches
+
+
+def open_match(application: Application) -> Optional[Match]:
+    return db.session.scalar(
+        sa.select(Match)
+        .where(Match.application_id == application.id, Match.status.in_(OPEN_MATCH_STATUSES))
+        .options(so.selectinload(Match.proposal), so.selectinload(Match.mentor).selectinload(Mentor.user))
+        .order_by(Match.approved_at.desc())
+    )
+
+
+def may_decide_for(application: Application, user: User) -> bool:
+    """A guardian decides for their child; a young person only once they are 18."""
+    if user.role is Role.GUARDIAN:
+        return True
+    age = application.youth.age()
+    return age is not None and age >= 18
+
+
+def decline_mentor(application: Application, match: Match, actor: User, reason: str) -> None:
+    """The family turns down an approved proposal: back to the waitlist, keeping their place."""
+    now = utcnow()
+    proposal = match.proposal
+    if proposal is not None:
+        before = proposal.status.value
+        proposal.status = ProposalStatus.DECLINED_BY_GUARDIAN
+        proposal.decision_reason = reason
+        proposal.decided_by = actor
+        proposal.decided_at = now
+        record_audit(actor, "proposal.declined_by_guardian", proposal,
+                     before={"status": before}, after={"status": proposal.status.value, "reason": reason})
+    close_match(match, actor, {"guardian": reason}, rematch=True)
+    application.move_to(ApplicationStatus.WAITLISTED, actor, f"Family declined the proposed mentor: {reason}")
+    db.session.commit()
+
+
+def close_match(match: Match, actor: User, notes: dict, rematch: bool) -> None:
+    before = match.status.value
+    match.status = MatchStatus.CLOSED
+    match.closed_at = utcnow()
+    match.closure_reason = ClosureReason.OTHER
+    match.closure_notes = notes
+    match.rematch = rematch
+    match.closed_by = actor
+    record_audit(actor, "match.closed", match, before={"status": before},
+                 after={"status": match.status.value, "reason": ClosureReason.OTHER.value})
+
+
+def withdraw(application: Application, actor: User, reason: str) -> None:
+    _withdraw(application, actor, reason)
+    db.session.commit()
+
+
+def _withdraw(application: Application, actor: User, reason: str) -> None:
+    match = open_match(application)
+    if match is not None:
+        close_match(match, actor, {"family": reason or "withdrew the application"}, rematch=False)
+    application.move_to(ApplicationStatus.WITHDRAWN, actor, reason or "Withdrawn by the family")
+
+
+# ---------------------------------------------------------------- waitlist
+
+
+def waitlist_place(application: Application) -> dict:
+    """Position among those waiting in the program, and an estimate only when the data supports one."""
+    ahead = db.session.scalar(
+        sa.select(sa.func.count(Application.id)).where(
+            Application.program_id == application.program_id,
+            Application.status == ApplicationStatus.WAITLISTED,
+            Application.waiting_since < application.waiting_since,
+        )
+    ) or 0
+    waiting = db.session.scalar(
+        sa.select(sa.func.count(Application.id)).where(
+            Application.program_id == application.program_id,
+            Application.status == ApplicationStatus.WAITLISTED,
+        )
+    ) or 0
+    since = utcnow() - timedelta(days=ESTIMATE_WINDOW_DAYS)
+    recent = db.session.scalar(
+        sa.select(sa.func.count(Match.id)).join(Application).where(
+            Application.program_id == application.program_id, Match.approved_at >= since
+        )
+    ) or 0
+    position = ahead + 1
+    weeks = None
+    if recent >= 2:
+        weeks = math.ceil(position / (recent / ESTIMATE_WINDOW_DAYS) / 7)
+    return {"position": position, "waiting": waiting, "recent_matches": recent, "weeks": weeks,
+            "days": application.days_waiting()}
+
+
+# ---------------------------------------------------------------- data rights
+
+
+def family_youth(user: User) -> list[Youth]:
+    if user.role is Role.GUARDIAN:
+        return [y for y in user.children if y.anonymised_at is None]
+    return [user.own_youth] if user.own_youth is not None and user.own_youth.anonymised_at is None else []
+
+
+def export_family(user: User) -> dict:
+    """Everything we hold about this family, as plain data."""
+    youth = family_youth(user)
+    return {
+        "exported_at": utcnow().isoformat(),
+        "account": {
+            "email": user.email, "first_name": user.first_name, "last_name": user.last_name,
+            "phone": user.phone, "role": user.role.value, "language": user.locale,
+            "created_at": user.created_at.isoformat(),
+        },
+        "young_people": [_youth_data(y) for y in youth],
+    }
+
+
+def _youth_data(youth: Youth) -> dict:
+    fields = ("first_name", "last_name", "grade_completed", "school", "zip_code", "gender", "languages",
+              "interests", "goals", "availability", "mentor_gender_preference", "required_language",
+              "max_travel_miles", "guardian_email")
+    data = {name: getattr(youth, name) for name in fields}
+    data["date_of_birth"] = youth.date_of_birth.isoformat() if youth.date_of_birth else None
+    data["applications"] = [
+        {
+            "program": a.program.name, "status": a.status.value,
+            "created_at": a.created_at.isoformat(),
+            "submitted_at": a.submitted_at.isoformat() if a.submitted_at else None,
+            "waiting_since": a.waiting_since.isoformat() if a.waiting_since else None,
+            "decision_reason": a.decision_reason,
+            "consents": [
+                {"guardian_email": c.guardian_email, "relation": c.relation,
+                 "typed_signature": c.typed_signature,
+                 "consented_at": c.consented_at.isoformat() if c.consented_at else None,
+                 "declined_at": c.declined_at.isoformat() if c.declined_at else None,
+                 "withdrawn_at": c.withdrawn_at.isoformat() if c.withdrawn_at else None}
+                for c in a.consents
+            ],
+        }
+        for a in youth.applications
+    ]
+    return data
+
+
+def erase_family(user: User) -> None:
+    """Withdraw what is open, anonymise the young people, close the account; audit events stay."""
+    for youth in family_youth(user):
+        for application in youth.applications:
+            if application.status.is_open:
+                _withdraw(application, user, "Family deleted its data")
+            for consent in application.consents:
+                consent.typed_signature = "Deleted"
+                consent.guardian_email = ""
+                consent.withdrawal_reason = None
+        _anonymise(youth)
+        record_audit(user, "youth.anonymised", youth)
+    user.is_active_account = False
+    user.first_name = user.last_name = "Deleted"
+    user.phone = None
+    # A placeholder address frees the real one, so the family can register again one day.
+    user.email = f"deleted-{user.id}@deleted.invalid"
+    user.session_version += 1
+    record_audit(user, "account.deleted", user)
+    db.session.commit()
+
+
+def _anonymise(youth: Youth) -> None:
+    youth.first_name = youth.last_name = "Deleted"
+    youth.date_of_birth = None
+    youth.grade_completed = None
+    youth.school = youth.zip_code = youth.gender = youth.goals = ""
+    youth.languages, youth.interests, youth.availability = [], [], []
+    youth.mentor_gender_preference = youth.required_language = None
+    youth.max_travel_miles = None
+    youth.guardian_email = None
+    youth.anonymised_at = utcnow()
+
