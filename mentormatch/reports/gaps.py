@@ -1,10 +1,10 @@
 """Recruitment gaps: the latest matching runs' unmatched youth, counted by what mentor they lack.
 
-Each UnmatchedYouth row carries the engine's blocking ``rule`` (one of ``matching.RULES``; empty when
-feasible mentors existed but were filled by closer fits) and ``details``. The wanted condition is
-taken from ``details`` when the run stored it there (``required_language``, ``mentor_gender_preference``,
-``max_travel_miles``, ``zip``, ``slots``) and otherwise from the youth's own record, so the counts do
-not depend on how much a run chose to copy.
+Each UnmatchedYouth row carries the blocking ``rule`` the matching service found: one of
+``matching.RULES``, ``"competition"`` when feasible mentors existed but were filled by closer fits, or
+``"no_mentors"`` when the run had no mentor at all. Its ``details`` count mentors per rule; the
+condition the youth stated (language, gender preference, travel limit, ZIP, free slots) is read from
+``details`` when a run stored it there and otherwise from the youth's own record.
 """
 from __future__ import annotations
 
@@ -86,7 +86,7 @@ def _key(row: UnmatchedYouth) -> tuple[str, tuple]:
         return rule, (zip_code, f"{miles:g}" if miles else "")
     if rule == "availability":
         return rule, (_availability_phrase(sorted(_wanted(row, "slots", youth.availability) or [])),)
-    if rule in ("program", "cleared", "capacity"):
+    if rule in ("program", "cleared", "capacity", "no_mentors"):
         return "capacity" if rule == "capacity" else "no_mentor", ()
     if rule == "do_not_match":
         return rule, ()
