@@ -316,7 +316,14 @@ def _execute(run_id: int) -> MatchingRun:
     cohort = load_cohort(program)
     run.config = cohort.config.to_dict()
     run.youth_count, run.mentor_count = len(cohort.youth), len(cohort.mentor_profiles)
-    db.session.commit()  # the status fragment shows the cohort size while the engine works
+    # The status fragment shows the cohort size while the engine works. Written on a
+    # connection of its own: a commit here would expire every loaded row, and storing
+    # the proposals would then reload them one query at a time.
+    with db.engine.begin() as connection:
+        connection.execute(
+            sa.update(MatchingRun).where(MatchingRun.id == run.id)
+            .values(config=run.config, youth_count=run.youth_count, mentor_count=run.mentor_count)
+        )
 
     result = matching.propose(cohort.youth, cohort.mentor_profiles, cohort.config)
     problems = result.check()
