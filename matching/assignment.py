@@ -41,10 +41,12 @@ all pairs.
 
 Solving the pruned problem
 --------------------------
-Each mentor becomes ``min(c_j, candidate youth)`` identical slot columns and each
-youth gets a private "unmatched" column of weight 0, so a full matching of the
-youth always exists; :func:`scipy.sparse.csgraph.min_weight_full_bipartite_matching`
-(LAPJVsp) finds the optimum of this sparse assignment problem.
+The pruned problem is a transportation problem, solved directly as a min-cost
+flow on the candidate graph with OR-Tools' ``SimpleMinCostFlow`` (cost scaling,
+exact on integers): every youth supplies one unit, which reaches the sink through
+a candidate pair (cost ``-gain``, capacity 1) and that mentor's sink arc
+(capacity ``c_j``), or through the youth's own "unmatched" arc of cost 0. Nothing
+is expanded into slots, so the graph has one arc per candidate pair.
 
 The duals are rebuilt from the matching by complementary slackness: with
 ``a_i = v_{j(i)} - w_{i j(i)}`` for a matched youth and ``a_i = 0`` for an
@@ -57,10 +59,14 @@ mentor with a free slot and ``u >= 0``; both are checked.
 
 Numerics
 --------
-Weights are rounded to multiples of ``2**-32`` before solving, so every sum
-along a path is exact in float64 and zero-gain cycles are exactly zero. Scores
-come from float32 arithmetic whose rounding may differ between the first pass
-and a recomputation, so the pruned-pair check adds a margin of ``1e-5``: a pair
+Weights are quantised to integers, ``round(w * 2**24)`` (a smaller power of two
+if a large wait bonus would push them past ``GAIN_LIMIT``), and both the flow and
+the duals are computed in exact integer arithmetic. The result is exactly
+optimal for the quantised weights; it can differ from the real-valued optimum by
+at most ``n * 2**-24`` in total, and only where two assignments tie that closely.
+Scores come from float32 arithmetic whose rounding may differ between the first
+pass and a recomputation, so the pruned-pair check adds a margin of ``1e-5``
+(and at least one integer unit, which covers the rounding to integers): a pair
 within the margin is treated as violating and added, which is always safe.
 """
 
@@ -71,10 +77,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
-import scipy.sparse as sp
-from scipy.sparse.csgraph import min_weight_full_bipartite_matching
+from ortools.graph.python import min_cost_flow
 
-QUANTUM = 2.0**-32
+GAIN_LIMIT = 2**26
 CHECK_MARGIN = 1e-5
 
 ObjectiveRows = Callable[..., np.ndarray]
@@ -114,8 +119,9 @@ class Assignment:
     timings: dict = field(default_factory=dict)
 
 
-def _quantise(values: np.ndarray) -> np.ndarray:
-    return np.round(values / QUANTUM) * QUANTUM
+def _scale(max_weight: float) -> float:
+    """Integer units per unit of weight: ``2**24``, less if the weights could reach ``GAIN_LIMIT``."""
+    return 2.0 ** min(24, int(np.floor(np.log2(GAIN_LIMIT / max(max_weight, 1.0)))))
 
 
 def _chunks(rows: np.ndarray, size: int):
@@ -156,39 +162,46 @@ def prune_to_candidates(
     return np.concatenate(arc_youth), np.concatenate(arc_mentor), np.concatenate(arc_score), best_pruned
 
 
-def _solve_matching(
-    n: int, capacity: np.ndarray, arc_youth: np.ndarray, arc_mentor: np.ndarray, weight: np.ndarray
+def _solve_flow(
+    n: int, capacity: np.ndarray, arc_youth: np.ndarray, arc_mentor: np.ndarray, gain: np.ndarray
 ) -> np.ndarray:
-    """Optimal matching of the candidate graph; mentor index per youth, -1 unmatched."""
+    """Optimal matching of the candidate graph as a min-cost flow.
+
+    Every youth supplies one unit that reaches the sink either through a
+    candidate mentor (cost ``-gain``, mentor to sink capacity ``c_j``) or
+    through its own "unmatched" arc of cost 0, so a feasible flow always exists.
+
+    Parameters
+    ----------
+    n : int
+    capacity : ndarray of int64, shape (m,)
+    arc_youth, arc_mentor : ndarray of int64, shape (e,)
+    gain : ndarray of int64, shape (e,)
+        Quantised weight of each candidate pair.
+
+    Returns
+    -------
+    ndarray of int64, shape (n,)
+        Mentor index per youth, -1 when unmatched.
+    """
     m = len(capacity)
-    slots = np.minimum(capacity, np.bincount(arc_mentor, minlength=m))
-    slot_start = np.concatenate([[0], np.cumsum(slots)])
-    n_slots = int(slot_start[-1])
-    copies = slots[arc_mentor]
-    total = int(copies.sum())
-    first_copy = np.repeat(np.cumsum(copies) - copies, copies)
-    slot_of_arc = np.repeat(slot_start[arc_mentor], copies) + (np.arange(total) - first_copy)
-    youth_of_arc = np.repeat(arc_youth, copies)
-    # An integer ceiling keeps ceiling - weight exact and every cost > 0, as
-    # LAPJVsp needs non-zero entries.
-    ceiling = float(np.ceil(weight.max(initial=0.0))) + 1.0
-    costs = np.concatenate([np.repeat(ceiling - weight, copies), np.full(min(n, n_slots), ceiling)])
+    sink = n + m
+    tails = np.concatenate([arc_youth, np.arange(n), n + np.arange(m)])
+    heads = np.concatenate([n + arc_mentor, np.full(n, sink), np.full(m, sink)])
+    capacities = np.concatenate([np.ones(len(arc_youth) + n, np.int64), capacity])
+    costs = np.concatenate([-gain, np.zeros(n + m, np.int64)])
+    flow = min_cost_flow.SimpleMinCostFlow()
+    arcs = flow.add_arcs_with_capacity_and_unit_cost(tails, heads, capacities, costs)
+    supplies = np.zeros(n + m + 1, np.int64)
+    supplies[:n] = 1
+    supplies[sink] = -n
+    flow.set_nodes_supplies(np.arange(n + m + 1), supplies)
+    status = flow.solve()
+    if status != flow.OPTIMAL:
+        raise RuntimeError(f"min-cost flow failed with status {status}")
+    used = flow.flows(arcs[: len(arc_youth)]) > 0
     mentor_of = np.full(n, -1, dtype=np.int64)
-    slot_owner = np.repeat(np.arange(m), slots)
-    # The smaller side becomes the rows, each with a private "left out" column:
-    # few rows then end on that column, and those are the slow augmentations.
-    if n <= n_slots:
-        rows = np.concatenate([youth_of_arc, np.arange(n)])
-        cols = np.concatenate([slot_of_arc, n_slots + np.arange(n)])
-        graph = sp.csr_matrix((costs, (rows, cols)), shape=(n, n_slots + n))
-        youth, slot = min_weight_full_bipartite_matching(graph)
-    else:
-        rows = np.concatenate([slot_of_arc, np.arange(n_slots)])
-        cols = np.concatenate([youth_of_arc, n + np.arange(n_slots)])
-        graph = sp.csr_matrix((costs, (rows, cols)), shape=(n_slots, n + n_slots))
-        slot, youth = min_weight_full_bipartite_matching(graph)
-    real = (youth < n) & (slot < n_slots)
-    mentor_of[youth[real]] = slot_owner[slot[real]]
+    mentor_of[arc_youth[used]] = arc_mentor[used]
     return mentor_of
 
 
@@ -196,31 +209,45 @@ def _potentials(
     capacity: np.ndarray,
     arc_youth: np.ndarray,
     arc_mentor: np.ndarray,
-    weight: np.ndarray,
+    gain: np.ndarray,
     mentor_of: np.ndarray,
-    matched_weight: np.ndarray,
+    matched_gain: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Optimal duals ``(u, v)`` of the candidate-graph LP for an optimal matching."""
+    """Optimal integer duals ``(u, v)`` of the candidate-graph LP for an optimal matching.
+
+    Parameters
+    ----------
+    capacity : ndarray of int64, shape (m,)
+    arc_youth, arc_mentor : ndarray of int64, shape (e,)
+    gain : ndarray of int64, shape (e,)
+    mentor_of : ndarray of int64, shape (n,)
+    matched_gain : ndarray of int64, shape (n,)
+        Gain of each youth's matched pair, 0 when unmatched.
+
+    Returns
+    -------
+    u, v : ndarray of int64, shapes (n,) and (m,)
+    """
     n, m = len(mentor_of), len(capacity)
     order = np.argsort(arc_mentor, kind="stable")
-    by_youth, by_mentor, by_weight = arc_youth[order], arc_mentor[order], weight[order]
+    by_youth, by_mentor, by_gain = arc_youth[order], arc_mentor[order], gain[order]
     starts = np.flatnonzero(np.r_[True, by_mentor[1:] != by_mentor[:-1]]) if len(order) else np.zeros(0, int)
     mentors_with_arcs = by_mentor[starts]
     matched = mentor_of >= 0
     partner = np.where(matched, mentor_of, 0)
-    v = np.zeros(m)
+    v = np.zeros(m, np.int64)
     # A longest path visits each node at most once, so n + m sweeps always suffice.
     for _ in range(n + m + 1):
-        offset = np.where(matched, v[partner] - matched_weight, 0.0)
-        best = np.maximum.reduceat(offset[by_youth] + by_weight, starts) if len(starts) else np.zeros(0)
-        updated = np.zeros(m)
-        updated[mentors_with_arcs] = np.maximum(best, 0.0)
+        offset = np.where(matched, v[partner] - matched_gain, 0)
+        best = np.maximum.reduceat(offset[by_youth] + by_gain, starts) if len(starts) else np.zeros(0, np.int64)
+        updated = np.zeros(m, np.int64)
+        updated[mentors_with_arcs] = np.maximum(best, 0)
         if np.array_equal(updated, v):
             break
         v = updated
     else:
         raise RuntimeError("assignment is not optimal: a gainful cycle remains in the candidate graph")
-    u = np.where(matched, matched_weight - v[partner], 0.0)
+    u = np.where(matched, matched_gain - v[partner], 0)
     load = np.bincount(mentor_of[matched], minlength=m)
     if (v[load < capacity] > 0).any() or (u < 0).any():
         raise RuntimeError("assignment is not optimal: complementary slackness fails")
@@ -231,8 +258,7 @@ def _violating_pairs(
     objective_rows: ObjectiveRows,
     suspects: np.ndarray,
     slack: np.ndarray,
-    bonus: np.ndarray,
-    u: np.ndarray,
+    offset: np.ndarray,
     v: np.ndarray,
     arc_youth: np.ndarray,
     arc_mentor: np.ndarray,
@@ -240,10 +266,26 @@ def _violating_pairs(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Pruned pairs of the suspect youth whose dual constraint fails (within the margin).
 
-    A pruned pair ``(i, j)`` can only fail if ``v_j < slack_i`` (see the module
-    docstring), so each chunk of suspects is scored against those mentors only.
+    A pair fails when ``s_ij + offset_i > v_j``, with ``offset_i = b_i - u_i + margin``;
+    a pruned one can only fail if ``v_j < slack_i = t_i + offset_i`` (see the
+    module docstring), so each chunk of suspects is scored against those mentors only.
+
+    Parameters
+    ----------
+    objective_rows : callable
+    suspects : ndarray of int64, shape (s,)
+    slack, offset : ndarray of float64, shape (n,)
+    v : ndarray of float64, shape (m,)
+    arc_youth, arc_mentor : ndarray of int64, shape (e,)
+        Pairs already in the graph, never returned again.
+    chunk_size : int
+
+    Returns
+    -------
+    youth, mentor : ndarray of int64, shape (a,)
+    score : ndarray of float64, shape (a,)
     """
-    n, m = len(u), len(v)
+    n, m = len(offset), len(v)
     new_youth, new_mentor, new_score = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)], [np.zeros(0)]
     order = suspects[np.argsort(slack[suspects], kind="stable")]
     for rows in _chunks(order, chunk_size):
@@ -251,7 +293,7 @@ def _violating_pairs(
         if not len(cols):
             continue
         block = objective_rows(rows, cols).astype(np.float64)
-        violated = block + bonus[rows, None] + CHECK_MARGIN > u[rows, None] + v[None, cols]
+        violated = block + offset[rows, None] > v[None, cols]
         violated &= block > -np.inf
         row_position = np.full(n, -1, dtype=np.int64)
         row_position[rows] = np.arange(len(rows))
@@ -306,23 +348,28 @@ def assign_exact(
     )
     timings["score_and_prune"] = time.perf_counter() - started
     timings["assign"] = timings["certify"] = 0.0
+    scale = _scale(float(np.max(arc_score + bonus[arc_youth], initial=0.0)))
+    margin = max(CHECK_MARGIN, 1.0 / scale)
     rounds = added = 0
     while True:
         rounds += 1
         started = time.perf_counter()
-        weight = _quantise(arc_score + bonus[arc_youth])
-        mentor_of = _solve_matching(n_youth, capacity, arc_youth, arc_mentor, weight)
+        gain = np.round((arc_score + bonus[arc_youth]) * scale).astype(np.int64)
+        mentor_of = _solve_flow(n_youth, capacity, arc_youth, arc_mentor, gain)
         timings["assign"] += time.perf_counter() - started
         started = time.perf_counter()
         on_match = mentor_of[arc_youth] == arc_mentor
-        matched_weight = np.zeros(n_youth)
-        matched_weight[arc_youth[on_match]] = weight[on_match]
+        matched_gain = np.zeros(n_youth, np.int64)
+        matched_gain[arc_youth[on_match]] = gain[on_match]
         similarity = np.full(n_youth, np.nan)
         similarity[arc_youth[on_match]] = arc_score[on_match]
-        u, v = _potentials(capacity, arc_youth, arc_mentor, weight, mentor_of, matched_weight)
-        slack = best_pruned + bonus + CHECK_MARGIN - u
+        u_int, v_int = _potentials(capacity, arc_youth, arc_mentor, gain, mentor_of, matched_gain)
+        u, v = u_int / scale, v_int / scale
+        slack = best_pruned + bonus + margin - u
         suspects = np.flatnonzero(slack > 0)
-        new = _violating_pairs(objective_rows, suspects, slack, bonus, u, v, arc_youth, arc_mentor, chunk_size)
+        new = _violating_pairs(
+            objective_rows, suspects, slack, bonus - u + margin, v, arc_youth, arc_mentor, chunk_size
+        )
         timings["certify"] += time.perf_counter() - started
         if not len(new[0]):
             break
