@@ -27,7 +27,7 @@ def test_backup_and_restore_round_trip_loses_nothing(app, tmp_path):
     assert result.exit_code == 0, result.output
     after = backup.fingerprint()
     assert after == before
-    assert after["youth"][0] == 150
+    assert after["youth"][0] == before["youth"][0] >= 150
 
 
 def test_restore_of_a_missing_file_says_so(app, tmp_path):
