@@ -46,7 +46,10 @@ flow on the candidate graph with OR-Tools' ``SimpleMinCostFlow`` (cost scaling,
 exact on integers): every youth supplies one unit, which reaches the sink through
 a candidate pair (cost ``-gain``, capacity 1) and that mentor's sink arc
 (capacity ``c_j``), or through the youth's own "unmatched" arc of cost 0. Nothing
-is expanded into slots, so the graph has one arc per candidate pair.
+is expanded into slots, so the graph has one arc per candidate pair. An optimal
+matching may leave a youth unmatched beside a free place when that pair gains
+exactly 0; such pairs are then matched, which changes neither the total nor the
+duals below.
 
 The duals are rebuilt from the matching by complementary slackness: with
 ``a_i = v_{j(i)} - w_{i j(i)}`` for a matched youth and ``a_i = 0`` for an
@@ -205,6 +208,24 @@ def _solve_flow(
     return mentor_of
 
 
+def _fill_free_places(
+    capacity: np.ndarray, arc_youth: np.ndarray, arc_mentor: np.ndarray, gain: np.ndarray, mentor_of: np.ndarray
+) -> None:
+    """Match unmatched youth to candidates with a free place, in place.
+
+    Such a pair has gain 0 in an optimal matching (a positive one would improve
+    it), so adding it keeps the total, and the duals stay valid: ``u_i = 0`` for
+    the unmatched youth and ``v_j = 0`` for the mentor with room. Without this a
+    youth whose only fits score exactly 0 could stay unmatched beside an empty place.
+    """
+    load = np.bincount(mentor_of[mentor_of >= 0], minlength=len(capacity))
+    open_arcs = np.flatnonzero((mentor_of[arc_youth] < 0) & (load[arc_mentor] < capacity[arc_mentor]) & (gain == 0))
+    for i, j in zip(arc_youth[open_arcs].tolist(), arc_mentor[open_arcs].tolist()):
+        if mentor_of[i] < 0 and load[j] < capacity[j]:
+            mentor_of[i] = j
+            load[j] += 1
+
+
 def _potentials(
     capacity: np.ndarray,
     arc_youth: np.ndarray,
@@ -356,6 +377,7 @@ def assign_exact(
         started = time.perf_counter()
         gain = np.round((arc_score + bonus[arc_youth]) * scale).astype(np.int64)
         mentor_of = _solve_flow(n_youth, capacity, arc_youth, arc_mentor, gain)
+        _fill_free_places(capacity, arc_youth, arc_mentor, gain, mentor_of)
         timings["assign"] += time.perf_counter() - started
         started = time.perf_counter()
         on_match = mentor_of[arc_youth] == arc_mentor

@@ -180,3 +180,21 @@ def test_pruning_that_bites_still_gives_the_dense_optimum():
     rows, cols = linear_sum_assignment(weight, maximize=True)
     assert result.total_score == pytest.approx(weight[rows, cols].sum(), abs=1e-4)
     assert result.check() == []
+
+
+@pytest.mark.parametrize("candidates", [32, 1])
+def test_a_youth_whose_fits_all_score_zero_still_gets_a_free_place(candidates):
+    config = MatchConfig(
+        weight_interests=1.0,
+        weight_text=0.0,
+        weight_languages=0.0,
+        weight_availability=0.0,
+        weight_distance=0.0,
+        weight_experience=0.0,
+    )
+    youth = [make_youth(id="zero", interests=frozenset({"art"}), days_waiting=0), make_youth(id="fan", days_waiting=0)]
+    mentors = [make_mentor(id="m1", capacity=1), make_mentor(id="m2", capacity=1)]
+    result = propose(youth, mentors, config, candidates=candidates)
+    assert {p.youth_id for p in result.proposals} == {"zero", "fan"}
+    assert result.unmatched == []
+    assert result.objective == pytest.approx(1.0)
