@@ -252,9 +252,9 @@ def _matching_page(program: Program, form: SettingsForm | None = None, status: i
         form = SettingsForm(data=settings)
     run = queries.latest_run(program.id)
     return render_template(
-        "coordinator/matching.html", program=program, form=form, run_form=RunForm(), run=run,
+        "coordinator/matching.html", program=program, form=form, run_form=RunForm(),
         settings=settings, defaults=matching_service.default_settings(), runs=queries.recent_runs(program.id),
-        rules=RULE_LABELS, **(_run_context(run) if run else {}),
+        rules=RULE_LABELS, **(_run_context(run) if run else {"run": None}),
     ), status
 
 
@@ -288,8 +288,7 @@ def start_run(program_id: int):
         abort(400)
     run = matching_service.running_run(program.id) or matching_service.start_run(program, current_user)
     if is_htmx():
-        return render_template("coordinator/_run.html", run=db.session.get(MatchingRun, run.id),
-                               **_run_context(run))
+        return render_template("coordinator/_run.html", **_run_context(db.session.get(MatchingRun, run.id)))
     return redirect(url_for("coordinator.show_run", run_id=run.id))
 
 
