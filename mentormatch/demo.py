@@ -353,6 +353,8 @@ def seed(today: date | None = None) -> dict[str, int]:
     programs = _programs()
     mentors = _mentors(rng, programs, coordinator, today)
     youth_count = _youth(rng, programs, coordinator, today)
+    from mentormatch.demo_history import seed_history  # it reads this module's word lists
+    seed_history(programs, mentors, coordinator, today)
     db.session.commit()
     return {"programs": len(programs), "mentors": len(mentors), "youth": youth_count}
 
