@@ -172,7 +172,8 @@ def _current_matches(rng, waitlisted, pools, open_counts, mentors, coordinator, 
         latest = today - timedelta(days=10)
         if (latest - joined).days < 20:
             continue
-        mentor = mentors[0] if mentors[0] in pool and not made else rng.choice(pool)
+        # The demo mentor account gets the first place it can take, so a mentor's home has a mentee.
+        mentor = mentors[0] if mentors[0] in pool else rng.choice(pool)
         started = joined + timedelta(days=rng.randint(14, min(300, (latest - joined).days)))
         application.status = ApplicationStatus.MATCHED
         application.status_changed_at = _noon(started)
@@ -180,7 +181,7 @@ def _current_matches(rng, waitlisted, pools, open_counts, mentors, coordinator, 
         open_counts[mentor.id] = open_counts.get(mentor.id, 0) + 1
         # Now and then a pair stops meeting, and the match shows as at risk.
         _log_contacts(rng, match, application.program, started, today, rng.choice([3, 4, 4, 5]),
-                      stop_meeting_days=rng.choice([0] * 8 + [35, 50]) if made else 2)
+                      stop_meeting_days=2 if mentor is mentors[0] else rng.choice([0] * 8 + [35, 50]))
         made += 1
     return made
 
