@@ -17,8 +17,10 @@ def draw(report: Report) -> dict[str, Markup]:
     return {
         "waiting": svg.column_chart(
             "Days waiting for a mentor",
-            f"{len(report.waiting_days)} youth on the waitlist today, counted in 30-day bands of waiting time.",
-            waits, y_label="Youth per band of days waiting"),
+            f"{len(report.waiting_days)} youth on the waitlist today, counted in 30-day bands of waiting time: "
+            + ", ".join(f"{label} days {n}" for label, n in waits) + ".",
+            [(label.split("–")[0], n) for label, n in waits],
+            y_label="Youth per 30-day band; each bar is labelled with the band's first day"),
         "over_time": svg.line_chart(
             "Open matches at each month's end",
             "Open matches (approved, not yet closed) at the end of each month: "

@@ -8,7 +8,7 @@ from typing import Sequence
 from markupsafe import Markup, escape
 
 WIDTH, HEIGHT = 640, 300
-LEFT, RIGHT, TOP, BOTTOM = 56, 16, 16, 56
+LEFT, RIGHT, TOP, BOTTOM = 56, 36, 24, 56
 INK = "#1d2330"
 BAR = "#1f4e79"
 GRID = "#c9d1db"
@@ -19,7 +19,7 @@ def _frame(title: str, desc: str, body: list[str], height: int = HEIGHT, css: st
     n = next(_ids)
     return Markup(
         f'<svg class="chart {css}" viewBox="0 0 {WIDTH} {height}" width="100%" role="img" '
-        f'aria-labelledby="chart-{n}-title chart-{n}-desc" xmlns="http://www.w3.org/2000/svg" '
+        f'aria-labelledby="chart-{n}-title" aria-describedby="chart-{n}-desc" xmlns="http://www.w3.org/2000/svg" '
         f'font-family="system-ui, sans-serif" font-size="12" fill="{INK}">'
         f'<title id="chart-{n}-title">{escape(title)}</title><desc id="chart-{n}-desc">{escape(desc)}</desc>'
         + "".join(body) + "</svg>"
