@@ -274,15 +274,17 @@ def propose(
     config: MatchConfig | None = None,
     *,
     candidates: int = 32,
+    reserve: int = 96,
     chunk_size: int = 2048,
 ) -> MatchResult:
     """Propose the assignment with the greatest total score plus wait bonus, exactly.
 
     Scores are computed in chunks of youth and only each youth's ``candidates``
-    best feasible mentors are kept; an LP-duality check (see
-    :mod:`matching.assignment`) proves the pruned pairs cannot improve the
-    optimum, adding them back when they could. ``candidates`` and ``chunk_size``
-    change speed and memory, never the result.
+    best feasible mentors enter the assignment graph, the next ``reserve`` are
+    kept aside; an LP-duality check (see :mod:`matching.assignment`) proves the
+    left-out pairs cannot improve the optimum, adding them back when they could.
+    ``candidates``, ``reserve`` and ``chunk_size`` change speed and memory,
+    never the result.
 
     Parameters
     ----------
@@ -290,7 +292,9 @@ def propose(
     mentors : list of Mentor, length m
     config : MatchConfig, optional
     candidates : int
-        Mentors kept per youth before solving.
+        Mentors per youth in the graph before solving.
+    reserve : int
+        Further mentors per youth kept for the optimality check.
     chunk_size : int
         Youth scored at once (memory about ``chunk_size * m * 6`` bytes).
 
@@ -308,6 +312,7 @@ def propose(
         model.free_capacity,
         model.wait_bonus,
         candidates=candidates,
+        reserve=reserve,
         chunk_size=chunk_size,
     )
     timings.update(assignment.timings)

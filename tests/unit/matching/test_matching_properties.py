@@ -115,4 +115,10 @@ def test_proposals_are_valid_and_match_the_brute_force_optimum(cohort):
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(cohorts())
 def test_pruning_to_one_candidate_still_finds_the_optimum(cohort):
-    assert_valid_and_optimal(*cohort, candidates=1, chunk_size=2)
+    assert_valid_and_optimal(*cohort, candidates=1, reserve=0, chunk_size=2)
+
+
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cohorts())
+def test_a_small_reserve_still_finds_the_optimum(cohort):
+    assert_valid_and_optimal(*cohort, candidates=1, reserve=1, chunk_size=3)
