@@ -6,8 +6,8 @@ was when the match began (the youth's age then), from the records as they stand 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
-from datetime import date
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timezone
 from typing import Optional
 
 import sqlalchemy as sa
@@ -15,13 +15,12 @@ import sqlalchemy.orm as so
 
 from matching import FACTOR_LABELS, FACTORS, LearnReport, MatchConfig, Mentor as MentorProfile
 from matching import Youth as YouthProfile, learn_weights
-from mentormatch import cadence
+from mentormatch import cadence, matching_service
 from mentormatch.extensions import db
-from mentormatch.models import Application, Match, Mentor, Program, User, age_on, record_audit
+from mentormatch.models import Application, Match, Mentor, Program, User, record_audit
 
 LASTED_DAYS = 365
 FOLDS = 5
-CONFIG_KEYS = {f.name for f in fields(MatchConfig)} - {"do_not_match"}
 
 
 @dataclass(frozen=True)
@@ -41,33 +40,16 @@ class Learning:
                 for f in FACTORS]
 
 
-def current_config(program: Program) -> MatchConfig:
-    """The program's settings over the engine's defaults (only the settings learning can use)."""
-    settings = {k: v for k, v in (program.match_settings or {}).items() if k in CONFIG_KEYS}
-    return MatchConfig.from_dict(settings)
+def _profiles(match: Match) -> tuple[Optional[YouthProfile], MentorProfile]:
+    """The pair as the matching service sees it, on the day the match began.
 
-
-def _youth_profile(match: Match) -> YouthProfile:
-    youth = match.application.youth
+    A youth can appear in several matches of a program, so each pair's youth is keyed by the match.
+    """
     started = cadence.start_of(match)
-    age = age_on(youth.date_of_birth, started) if youth.date_of_birth else 16
-    return YouthProfile(
-        id=f"match-{match.id}", age=min(max(age, 5), 30), gender=youth.gender or "",
-        languages=youth.languages or [], interests=youth.interests or [], text=youth.goals or "",
-        slots=youth.availability or [], zip=youth.zip_code if len(youth.zip_code or "") == 5 else "",
-        programs=[match.application.program_id],
-    )
-
-
-def _mentor_profile(mentor: Mentor, on: date) -> MentorProfile:
-    age = age_on(mentor.date_of_birth, on) if mentor.date_of_birth else None
-    return MentorProfile(
-        id=mentor.id, age=age if age is None or 16 <= age <= 110 else None, gender=mentor.gender or "",
-        languages=mentor.languages or [], interests=mentor.interests or [], text=mentor.bio or "",
-        slots=mentor.availability or [], zip=mentor.zip_code if len(mentor.zip_code or "") == 5 else "",
-        programs=[p.id for p in mentor.programs], capacity=max(mentor.capacity, 1), cleared=True,
-        youth_experience_years=float(mentor.youth_experience_years or 0),
-    )
+    at = datetime.combine(started, time(12, 0), tzinfo=timezone.utc)
+    youth = matching_service.youth_profile(match.application, match.application.program_id, at)
+    mentor = matching_service.mentor_profile(match.mentor, match.application.program_id, 0, True, started)
+    return (replace(youth, id=f"match-{match.id}") if youth else None), mentor
 
 
 def outcomes(program: Program, today: Optional[date] = None) -> list[tuple[Match, int]]:
@@ -100,11 +82,17 @@ def learn(program: Program, today: Optional[date] = None) -> Learning:
         return Learning(None, None, len(labelled), lasted,
                         f"Learning needs at least {FOLDS} matches that lasted 12 months and {FOLDS} that "
                         f"closed sooner; this program has {lasted} and {closed_early}.")
-    mentors = {m.mentor_id: _mentor_profile(m.mentor, cadence.start_of(m)) for m, _ in labelled}
-    youth = [_youth_profile(m) for m, _ in labelled]
-    pairs = [(f"match-{m.id}", m.mentor_id) for m, _ in labelled]
-    config, report = learn_weights(youth, list(mentors.values()), pairs, [y for _, y in labelled],
-                                   config=current_config(program), cv=FOLDS, random_state=0)
+    youth, mentors, pairs, labels = [], {}, [], []
+    for match, label in labelled:
+        youth_profile, mentor_profile = _profiles(match)
+        if youth_profile is None:
+            continue
+        youth.append(youth_profile)
+        mentors.setdefault(mentor_profile.id, mentor_profile)
+        pairs.append((youth_profile.id, mentor_profile.id))
+        labels.append(label)
+    config, report = learn_weights(youth, list(mentors.values()), pairs, labels,
+                                   config=matching_service.program_config(program), cv=FOLDS, random_state=0)
     return Learning(report, config, len(labelled), lasted, None)
 
 
