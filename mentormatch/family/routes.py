@@ -114,7 +114,8 @@ def start():
         application = _open_or_new_application(next(y for y in youth if y.id == form.youth_id.data),
                                                form.program_id.data)
         return redirect(_continue_url(application))
-    return render_template("family/start.html", form=form, programs=form.program_id.choices)
+    return render_template("family/start.html", form=form, programs=form.program_id.choices), \
+        422 if form.errors else 200
 
 
 def _open_or_new_application(youth: Youth, program_id: int) -> Application:

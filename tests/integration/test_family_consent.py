@@ -1,0 +1,149 @@
+"""Guardian consent: by e-mailed link for a youth who started alone, declining, and withdrawing."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from mentormatch.extensions import db
+from mentormatch.models import (
+    AccessToken,
+    ApplicationStatus,
+    AuditEvent,
+    Role,
+    TokenPurpose,
+    utcnow,
+)
+from tests.builders import PASSWORD, make_application, make_program, make_user, make_youth
+
+
+def awaiting_consent(app, guardian_email: str = "mai.vang@example.org"):
+    """A 16-year-old's application waiting for consent, and the raw link secret sent to the guardian."""
+    user = make_user(Role.YOUTH, first_name="Tou", last_name="Vang")
+    youth = make_youth(age=16, user=user, first_name="Tou", last_name="Vang", guardian_email=guardian_email)
+    application = make_application(youth, make_program(parent_information="Explorers meet on Tuesdays."),
+                                   status=ApplicationStatus.AWAITING_CONSENT, consent=False)
+    _token, raw = AccessToken.issue(TokenPurpose.GUARDIAN_CONSENT, guardian_email,
+                                    timedelta(days=app.config["CONSENT_LINK_DAYS"]), application=application)
+    db.session.commit()
+    return application, raw
+
+
+def test_consent_page_shows_the_program_and_its_parent_information(app, browser):
+    application, raw = awaiting_consent(app)
+    page = browser.get(f"/family/consent/{raw}").get_data(as_text=True)
+    assert "Consent for Tou" in page and application.program.name in page
+    assert "Explorers meet on Tuesdays." in page
+
+
+def test_guardian_consents_by_link_and_the_application_goes_to_review(app, browser):
+    application, raw = awaiting_consent(app)
+    response = browser.post(f"/family/consent/{raw}", {"relation": "Mother", "typed_signature": "Mai Vang",
+                                                       "agree": "y", "consent": "Give consent"})
+    assert "consent recorded" in response.get_data(as_text=True)
+    db.session.refresh(application)
+    assert application.status is ApplicationStatus.UNDER_REVIEW
+    consent = application.active_consent
+    assert (consent.guardian_email, consent.relation, consent.typed_signature) == ("mai.vang@example.org", "Mother", "Mai Vang")
+    assert consent.consented_at is not None
+
+
+def test_a_consent_link_works_only_once(app, browser):
+    _application, raw = awaiting_consent(app)
+    browser.post(f"/family/consent/{raw}", {"relation": "Mother", "typed_signature": "Mai Vang", "agree": "y",
+                                            "consent": "Give consent"})
+    again = browser.get(f"/family/consent/{raw}")
+    assert again.status_code == 410 and "This link no longer works" in again.get_data(as_text=True)
+
+
+def test_an_expired_consent_link_is_refused(app, browser):
+    application, raw = awaiting_consent(app)
+    token = db.session.scalar(sa.select(AccessToken).where(AccessToken.application_id == application.id))
+    token.expires_at = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+    assert browser.get(f"/family/consent/{raw}").status_code == 410
+
+
+def test_consent_by_link_needs_the_box_ticked_and_a_full_name(app, browser):
+    application, raw = awaiting_consent(app)
+    response = browser.post(f"/family/consent/{raw}", {"relation": "Mother", "typed_signature": "Mai",
+                                                       "consent": "Give consent"})
+    body = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Tick the box to give consent." in body and "Type your first and last name." in body
+    db.session.refresh(application)
+    assert application.status is ApplicationStatus.AWAITING_CONSENT
+
+
+def test_guardian_declines_by_link_and_the_application_is_withdrawn(app, browser):
+    application, raw = awaiting_consent(app)
+    response = browser.post(f"/family/consent/{raw}", {"relation": "Father", "typed_signature": "",
+                                                       "decline": "Decline"})
+    assert "You declined consent" in response.get_data(as_text=True)
+    db.session.refresh(application)
+    assert application.status is ApplicationStatus.WITHDRAWN
+    assert application.consents[-1].declined_at is not None and application.active_consent is None
+
+
+def test_consent_by_link_attaches_an_existing_guardian_account_to_the_child(app, browser):
+    guardian = make_user(Role.GUARDIAN, email="mai.vang@example.org")
+    application, raw = awaiting_consent(app)
+    browser.post(f"/family/consent/{raw}", {"relation": "Mother", "typed_signature": "Mai Vang", "agree": "y",
+                                            "consent": "Give consent"})
+    db.session.refresh(application)
+    assert application.youth.guardian_id == guardian.id
+    assert application.active_consent.guardian_user_id == guardian.id
+
+
+def test_sending_the_request_again_replaces_the_earlier_link(app, browser):
+    application, first = awaiting_consent(app)
+    youth_user = application.youth.user
+    browser.login(youth_user.email, PASSWORD)
+    response = browser.post(f"/family/applications/{application.id}/consent/resend", {},
+                            form_page=f"/family/applications/{application.id}")
+    assert response.status_code == 302
+    assert browser.get(f"/family/consent/{first}").status_code == 410
+    tokens = db.session.scalars(sa.select(AccessToken).where(AccessToken.application_id == application.id)).all()
+    assert len(tokens) == 2 and sum(t.used_at is None for t in tokens) == 1
+
+
+def test_guardian_withdraws_consent_and_the_application_pauses_with_an_audit_event(browser):
+    guardian = make_user(Role.GUARDIAN)
+    child = make_youth(age=15, guardian=guardian)
+    application = make_application(child, make_program(), status=ApplicationStatus.WAITLISTED)
+    browser.login(guardian.email, PASSWORD)
+    response = browser.post(f"/family/applications/{application.id}/consent/withdraw",
+                            {"withdrawal_reason": "We are moving away."},
+                            form_page=f"/family/applications/{application.id}")
+    assert response.status_code == 302
+    db.session.refresh(application)
+    assert application.status is ApplicationStatus.PAUSED
+    consent = application.consents[-1]
+    assert consent.withdrawn_at is not None and consent.withdrawal_reason == "We are moving away."
+    assert db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "consent.withdrawn",
+                                                         AuditEvent.object_id == application.id))
+
+
+def test_withdrawing_consent_needs_a_reason(browser):
+    guardian = make_user(Role.GUARDIAN)
+    child = make_youth(age=15, guardian=guardian)
+    application = make_application(child, make_program(), status=ApplicationStatus.WAITLISTED)
+    browser.login(guardian.email, PASSWORD)
+    response = browser.post(f"/family/applications/{application.id}/consent/withdraw", {"withdrawal_reason": ""},
+                            form_page=f"/family/applications/{application.id}")
+    assert response.status_code == 422 and "Give a short reason" in response.get_data(as_text=True)
+    db.session.refresh(application)
+    assert application.status is ApplicationStatus.WAITLISTED
+
+
+def test_a_youth_cannot_withdraw_their_guardians_consent(browser):
+    user = make_user(Role.YOUTH)
+    youth = make_youth(age=16, user=user, guardian=make_user(Role.GUARDIAN))
+    application = make_application(youth, make_program(), status=ApplicationStatus.WAITLISTED)
+    browser.login(user.email, PASSWORD)
+    page = browser.get(f"/family/applications/{application.id}").get_data(as_text=True)
+    assert "Withdraw consent" not in page
+    response = browser.post(f"/family/applications/{application.id}/consent/withdraw",
+                            {"withdrawal_reason": "no"})
+    assert response.status_code == 403
+
