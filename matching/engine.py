@@ -10,7 +10,7 @@ import numpy as np
 
 from matching.assignment import Assignment, assign_exact, count_blocking_pairs
 from matching.config import FACTORS, MatchConfig
-from matching.explain import Reason, pair_reasons, unmatched_reason
+from matching.explain import Reason, pair_reasons, pair_reasons_batch, unmatched_reason
 from matching.features import RULE_LABELS, RULES, FeatureModel
 from matching.profiles import Mentor, Youth, check_unique_ids
 
@@ -186,10 +186,11 @@ class MatchResult:
         started = time.perf_counter()
         model = self._model
         rows, cols, factors = self._matched_factors
-        scores = np.clip(factors @ model.weights, 0.0, 1.0)
+        scores = np.clip(factors @ model.weights, 0.0, 1.0).tolist()
+        reasons = pair_reasons_batch(model, rows, cols, factors)
         proposals = [
-            Proposal(model.youth[i].id, model.mentors[j].id, float(s), pair_reasons(model, i, j, f))
-            for i, j, s, f in zip(rows.tolist(), cols.tolist(), scores, factors)
+            Proposal(model.youth[i].id, model.mentors[j].id, s, r)
+            for i, j, s, r in zip(rows.tolist(), cols.tolist(), scores, reasons)
         ]
         self.timings["reasons"] = time.perf_counter() - started
         return proposals
@@ -234,9 +235,10 @@ class MatchResult:
         candidates = np.flatnonzero(feasible)
         ranked = candidates[np.argsort(-scores[candidates], kind="stable")][:k]
         chosen = self._assignment.mentor_of[i]
+        reasons = pair_reasons_batch(model, np.full(len(ranked), i), ranked, factors[:, ranked].T)
         return [
-            Alternative(model.mentors[j].id, float(scores[j]), pair_reasons(model, i, j, factors[:, j]), bool(j == chosen))
-            for j in ranked.tolist()
+            Alternative(model.mentors[j].id, float(scores[j]), r, bool(j == chosen))
+            for j, r in zip(ranked.tolist(), reasons)
         ]
 
     def check(self) -> list[str]:

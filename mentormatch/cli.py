@@ -15,6 +15,7 @@ from mentormatch.passwords import password_problem
 def register(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(create_user)
+    app.cli.add_command(run_matching)
     app.cli.add_command(send_clearance_reminders)
     backup.register(app)
 
@@ -56,3 +57,26 @@ def create_user(email: str, first_name: str, last_name: str, role: str, password
     record_audit(None, "staff.create", user, role=role, via="command line")
     db.session.commit()
     click.echo(f"Created {role} {email}.")
+
+
+@click.command("run-matching")
+@click.option("--program", "slug", help="Short name of one program; every active program when left out.")
+def run_matching(slug: str | None) -> None:
+    """Run matching now for one program or every active one, and print each run's figures."""
+    from mentormatch import matching_service
+    from mentormatch.models import Program
+
+    statement = sa.select(Program).where(Program.is_active).order_by(Program.name)
+    if slug:
+        statement = sa.select(Program).where(Program.slug == slug)
+    programs = list(db.session.scalars(statement))
+    if not programs:
+        raise click.ClickException(f"No program with the short name {slug!r}." if slug else "No active program.")
+    for program in programs:
+        run = matching_service.start_run(program, None, inline=True)
+        db.session.refresh(run)
+        if run.error:
+            raise click.ClickException(f"{program.name}: the run failed: {run.error}")
+        click.echo(f"{program.name}: {run.youth_count} youth, {run.mentor_count} mentors, "
+                   f"{run.proposal_count} proposals, {run.unmatched_count} unmatched, "
+                   f"total score {run.total_score:.2f}, {run.seconds:.2f} s")

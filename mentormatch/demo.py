@@ -7,6 +7,8 @@ from datetime import date, datetime, time, timedelta, timezone
 from functools import lru_cache
 from typing import Callable
 
+import sqlalchemy as sa
+
 from mentormatch.extensions import db
 from mentormatch.models import (
     Application,
@@ -356,7 +358,41 @@ def seed(today: date | None = None) -> dict[str, int]:
     from mentormatch.demo_history import seed_history  # it reads this module's word lists
     seed_history(programs, mentors, coordinator, today)
     db.session.commit()
-    return {"programs": len(programs), "mentors": len(mentors), "youth": youth_count}
+    decided = _matching(programs, coordinator)
+    return {"programs": len(programs), "mentors": len(mentors), "youth": youth_count, **decided}
+
+
+APPROVED_PER_PROGRAM = 3
+
+
+def _matching(programs: list[Program], coordinator: User) -> dict[str, int]:
+    """A finished matching run per program with pending proposals, a few approved, one declined by the family."""
+    from mentormatch import matching_service
+    from mentormatch.coordinator import decisions
+    from mentormatch.family.journey import decline_mentor
+    from mentormatch.models import MatchProposal, ProposalStatus
+
+    demo_guardian = db.session.scalar(sa.select(User).where(User.email == DEMO_ACCOUNTS[2][0]))
+    approved = []
+    for program in programs:
+        run = matching_service.start_run(program, coordinator, inline=True)
+        pending = db.session.scalars(
+            sa.select(MatchProposal).where(MatchProposal.run_id == run.id,
+                                           MatchProposal.status == ProposalStatus.PENDING)
+            .order_by(MatchProposal.score.desc(), MatchProposal.id)
+        ).all()
+        # The demo family sees a proposed mentor whenever the run found one for their child.
+        chosen = [p for p in pending if p.application.youth.guardian_id == demo_guardian.id]
+        chosen += [p for p in pending if p not in chosen][:APPROVED_PER_PROGRAM]
+        for proposal_id in [p.id for p in chosen]:
+            try:
+                approved.append(decisions.approve(proposal_id, coordinator, notify=False))
+            except decisions.DecisionRefused:
+                continue
+    declined = next(m for m in approved if m.application.youth.guardian_id not in (None, demo_guardian.id))
+    decline_mentor(declined.application, declined, declined.application.youth.guardian,
+                   "We would prefer a mentor who can meet on weekends.")
+    return {"matching runs": len(programs), "approved proposals": len(approved) - 1}
 
 
 def print_accounts(echo: Callable[[str], None]) -> None:

@@ -34,7 +34,6 @@ from mentormatch.models import (
     RunStatus,
     UnmatchedYouth,
     User,
-    Youth,
     mentor_programs,
     record_audit,
     utcnow,
@@ -262,14 +261,14 @@ def _explain_unmatched(cohort: Cohort, unmatched: list[matching.Unmatched]) -> d
     return explained
 
 
-def start_run(program: Program, actor: Optional[User]) -> MatchingRun:
-    """Record a new run and compute it, in a background thread unless MATCHING_INLINE is set."""
+def start_run(program: Program, actor: Optional[User], inline: Optional[bool] = None) -> MatchingRun:
+    """Record a new run and compute it, in a background thread unless `inline` or MATCHING_INLINE."""
     run = MatchingRun(program_id=program.id, started_by_id=getattr(actor, "id", None),
                       status=RunStatus.RUNNING, config=program_settings(program))
     db.session.add(run)
     record_audit(actor, "matching.run.start", run, program_id=program.id)
     db.session.commit()
-    if current_app.config.get("MATCHING_INLINE"):
+    if inline if inline is not None else current_app.config.get("MATCHING_INLINE"):
         execute_run(run.id)
     else:
         app = current_app._get_current_object()

@@ -80,7 +80,7 @@ def approval_problem(proposal: MatchProposal) -> Optional[str]:
     return None
 
 
-def _approve_locked(proposal: MatchProposal, actor: User) -> Match:
+def _approve_locked(proposal: MatchProposal, actor: User, notify: bool = True) -> Match:
     problem = approval_problem(proposal)
     if problem:
         db.session.rollback()
@@ -101,19 +101,23 @@ def _approve_locked(proposal: MatchProposal, actor: User) -> Match:
     proposal.application.move_to(ApplicationStatus.PROPOSED, actor,
                                  f"Mentor proposed: {proposal.mentor.user.first_name}")
     db.session.commit()
-    notify_match(match)
+    if notify:
+        notify_match(match)
     return match
 
 
-def approve(proposal_id: int, actor: User) -> Match:
-    """Approve a pending proposal after re-checking it; raise DecisionRefused when it no longer holds."""
+def approve(proposal_id: int, actor: User, notify: bool = True) -> Match:
+    """Approve a pending proposal after re-checking it; raise DecisionRefused when it no longer holds.
+
+    `notify=False` is for loading demo data, where nobody should be e-mailed.
+    """
     mentor_id = db.session.scalar(sa.select(MatchProposal.mentor_id).where(MatchProposal.id == proposal_id))
     lock_mentor(mentor_id)
     proposal = db.session.get(MatchProposal, proposal_id)
     if proposal.mentor_id != mentor_id:
         db.session.rollback()
         raise DecisionRefused("The proposal changed while you were deciding; look again.")
-    return _approve_locked(proposal, actor)
+    return _approve_locked(proposal, actor, notify)
 
 
 def reject(proposal: MatchProposal, actor: User, reason: str) -> None:

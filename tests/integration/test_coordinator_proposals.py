@@ -9,7 +9,6 @@ import sqlalchemy as sa
 
 from mentormatch.extensions import db
 from mentormatch.models import (
-    Application,
     ApplicationStatus,
     AuditEvent,
     ClearanceKind,

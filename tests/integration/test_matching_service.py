@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 from datetime import date, timedelta
 
-import pytest
 import sqlalchemy as sa
 
 from mentormatch import matching_service
@@ -16,13 +15,10 @@ from mentormatch.models import (
     DoNotMatch,
     Match,
     MatchingRun,
-    MatchProposal,
     MatchStatus,
-    MentorStatus,
     ProposalStatus,
     Role,
     RunStatus,
-    UnmatchedYouth,
     utcnow,
 )
 from tests.builders import make_application, make_mentor, make_program, make_user, make_youth
