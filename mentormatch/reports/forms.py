@@ -14,7 +14,6 @@ class ReportFilterForm(FlaskForm):
     program = SelectField("Program", validators=[Optional()])
     start = DateField("From", validators=[Optional()])
     end = DateField("To", validators=[Optional()])
-    submit = SubmitField("Show")
 
     def validate_end(self, field) -> None:
         if field.data and self.start.data and field.data < self.start.data:

@@ -69,7 +69,7 @@ def _availability_phrase(slots: list[str]) -> str:
     if len(slots) == 1:
         day, _, part = slots[0].partition("-")
         return f"available only on {day.capitalize()} {PART_WORDS.get(part, part)}"
-    return "whose few free times no mentor shares"
+    return "free only at times no mentor shares"
 
 
 def _key(row: UnmatchedYouth) -> tuple[str, tuple]:
