@@ -20,6 +20,7 @@ from mentormatch.models import (
     ApplicationStatus,
     AuditEvent,
     Clearance,
+    DoNotMatch,
     Match,
     MatchingRun,
     MatchProposal,
@@ -249,11 +250,21 @@ def mentors_by_id(ids: list[int]) -> dict[int, Mentor]:
     return {m.id: m for m in rows}
 
 
-def unmatched_of(run_id: int) -> list[UnmatchedYouth]:
-    return list(db.session.scalars(
+def unmatched_statement(run_id: int):
+    return (
         sa.select(UnmatchedYouth).where(UnmatchedYouth.run_id == run_id)
         .options(so.selectinload(UnmatchedYouth.application).selectinload(Application.youth))
         .order_by(UnmatchedYouth.id)
+    )
+
+
+def do_not_match_pairs(program_id: int) -> list[DoNotMatch]:
+    """Pairs ruled out for youth who applied to the program."""
+    return list(db.session.scalars(
+        sa.select(DoNotMatch)
+        .where(DoNotMatch.youth_id.in_(sa.select(Application.youth_id).where(Application.program_id == program_id)))
+        .options(so.selectinload(DoNotMatch.youth), so.selectinload(DoNotMatch.mentor).selectinload(Mentor.user))
+        .order_by(DoNotMatch.created_at.desc())
     ))
 
 

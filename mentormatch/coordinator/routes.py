@@ -254,7 +254,8 @@ def _matching_page(program: Program, form: SettingsForm | None = None, status: i
     return render_template(
         "coordinator/matching.html", program=program, form=form, run_form=RunForm(),
         settings=settings, defaults=matching_service.default_settings(), runs=queries.recent_runs(program.id),
-        rules=RULE_LABELS, **(_run_context(run) if run else {"run": None}),
+        rules=RULE_LABELS, pairs=queries.do_not_match_pairs(program.id),
+        **(_run_context(run) if run else {"run": None}),
     ), status
 
 
@@ -302,7 +303,9 @@ def _run_context(run: MatchingRun) -> dict:
                        page=request.args.get("page", 1, type=int),
                        per_page=queries.PROPOSALS_PER_PAGE, error_out=False)
     return {"run": run, "page": page, "status": status, "counts": queries.proposal_counts(run.id),
-            "unmatched": queries.unmatched_of(run.id), "approve_form": ApproveForm(),
+            "unmatched": db.paginate(queries.unmatched_statement(run.id), page=request.args.get("upage", 1, type=int),
+                                     per_page=queries.PROPOSALS_PER_PAGE, error_out=False),
+            "approve_form": ApproveForm(),
             "latest": queries.is_run_latest(run)}
 
 
@@ -371,7 +374,7 @@ def show_proposal(proposal_id: int):
 @staff_required
 def approve_proposal(proposal_id: int):
     """Approve a proposal after re-checking clearance, capacity, consent and waitlist status."""
-    get_proposal_or_404(proposal_id)
+    db.get_or_404(MatchProposal, proposal_id)
     if not ApproveForm().validate_on_submit():
         abort(400)
     try:
