@@ -21,23 +21,27 @@ has the same optimal value (strong duality).
 
 Pruning, and why it cannot change the optimum
 ---------------------------------------------
-Scores are computed a chunk of youth at a time; for each youth only its ``k``
-best feasible mentors are kept, and ``t_i``, the best score among the pruned
-ones, is remembered. The pruned problem is solved exactly (see below) giving a
-matching ``x`` and optimal duals ``(u, v)`` of the *pruned* LP. If in addition
-``u_i + v_j >= w_ij`` holds for every *pruned* pair, then ``(u, v)`` is feasible
-for the dual of the *full* problem, and its value equals the value of ``x``
+Scores are computed a chunk of youth at a time; for each youth its ``k`` best
+feasible mentors go into the graph, the next ``r`` into a *reserve* kept in
+memory, and ``t_i``, the best score among the rest, is remembered. The pruned
+problem (graph only) is solved exactly (see below) giving a matching ``x`` and
+optimal duals ``(u, v)`` of the *pruned* LP. If in addition ``u_i + v_j >= w_ij``
+holds for every pair left out of the graph, then ``(u, v)`` is feasible for the
+dual of the *full* problem, and its value equals the value of ``x``
 (complementary slackness on the pruned problem). By weak duality no assignment of
 the full problem is worth more than that, so ``x`` is optimal for the full problem.
 
-Checking the pruned pairs is cheap. A pruned pair has ``w_ij <= t_i + b_i``, so
-it can only violate its constraint if ``v_j < t_i + b_i - u_i`` (the youth's
-*slack*). A youth with no positive slack is done (``v >= 0``); for the others
-only the mentors priced below their slack are scored again -- in a tight market
-most mentors are full and priced high, so this is a small part of the matrix.
-Any pruned pair that violates its constraint is added to the graph and the
-problem is solved again. Pairs are only ever added, so this ends, at worst with
-all pairs.
+Checking the left-out pairs is cheap. Reserve pairs are compared with the duals
+in one vectorised step. Any other pair has ``w_ij <= t_i + b_i``, so it can only
+violate its constraint if ``v_j < t_i + b_i - u_i`` (the youth's *slack*). A
+youth with no positive slack is done (``v >= 0``); the others are scored again,
+in groups, against the mentors priced below the group's largest slack only -- in
+a tight market most mentors are full and priced high, so this is a small part of
+the matrix. Each group remembers which mentors it has scored, so later rounds
+score only mentors that became cheap since, and every feasible pair found this
+way joins the reserve. Reserve pairs that violate their constraint move into the
+graph and the problem is solved again. Pairs are only ever added, so this ends,
+at worst with all pairs.
 
 Solving the pruned problem
 --------------------------
@@ -315,54 +319,65 @@ def _potentials(
     return u, v
 
 
-def _violating_pairs(
-    objective_rows: ObjectiveRows,
-    suspects: np.ndarray,
-    slack: np.ndarray,
-    offset: np.ndarray,
-    v: np.ndarray,
-    known: Pairs,
-    chunk_size: int,
-) -> Pairs:
-    """Pruned pairs of the suspect youth whose dual constraint fails (within the margin).
+class _Rescorer:
+    """Scores pruned pairs that the bound cannot clear, each at most once.
 
-    A pair fails when ``s_ij + offset_i > v_j``, with ``offset_i = b_i - u_i + margin``;
-    a pruned one can only fail if ``v_j < slack_i = best_pruned_i + offset_i`` (see
-    the module docstring), so each chunk of suspects is scored against those mentors only.
+    Youth are rescored in groups (a chunk of suspects sorted by slack); each
+    group remembers which mentor columns it has scored, so a later round only
+    scores the columns that became cheap enough since. Every feasible rescored
+    pair joins the reserve, where the per-round vectorised check covers it.
 
     Parameters
     ----------
     objective_rows : callable
-    suspects : ndarray of int64, shape (s,)
-    slack, offset : ndarray of float64, shape (n,)
-    v : ndarray of float64, shape (m,)
-    known : Pairs
-        Pairs in the graph or the reserve, never returned.
+    n_mentors : int
+    kept : Pairs
+        The pairs kept by pruning (graph and reserve), never returned again.
     chunk_size : int
-
-    Returns
-    -------
-    Pairs
     """
-    n, m = len(offset), len(v)
-    found = [Pairs(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))]
-    order = suspects[np.argsort(slack[suspects], kind="stable")]
-    for rows in _chunks(order, chunk_size):
-        cols = np.flatnonzero(v < slack[rows].max())
-        if not len(cols):
-            continue
-        block = objective_rows(rows, cols).astype(np.float64)
-        violated = block + offset[rows, None] > v[None, cols]
-        violated &= block > -np.inf
-        row_position = np.full(n, -1, dtype=np.int64)
-        row_position[rows] = np.arange(len(rows))
-        col_position = np.full(m, -1, dtype=np.int64)
-        col_position[cols] = np.arange(len(cols))
-        inside = (row_position[known.youth] >= 0) & (col_position[known.mentor] >= 0)
-        violated[row_position[known.youth[inside]], col_position[known.mentor[inside]]] = False
-        local, local_col = np.nonzero(violated)
-        found.append(Pairs(rows[local], cols[local_col], block[local, local_col]))
-    return Pairs.concat(found)
+
+    def __init__(self, objective_rows: ObjectiveRows, n_mentors: int, kept: Pairs, chunk_size: int) -> None:
+        self.objective_rows, self.m, self.chunk_size = objective_rows, n_mentors, chunk_size
+        self.kept_codes = np.sort(kept.youth * n_mentors + kept.mentor)
+        self.groups: list[tuple[np.ndarray, np.ndarray]] = []
+        self.grouped = np.zeros(0, dtype=np.int64)
+
+    def _score(self, rows: np.ndarray, cols: np.ndarray) -> Pairs:
+        block = self.objective_rows(rows, cols)
+        local, local_col = np.nonzero(block > -np.inf)
+        youth, mentor = rows[local], cols[local_col]
+        codes = youth * self.m + mentor
+        position = np.minimum(np.searchsorted(self.kept_codes, codes), max(len(self.kept_codes) - 1, 0))
+        new = self.kept_codes[position] != codes if len(self.kept_codes) else np.ones(len(codes), bool)
+        return Pairs(youth[new], mentor[new], block[local[new], local_col[new]].astype(np.float64))
+
+    def rescore(self, slack: np.ndarray, v: np.ndarray) -> Pairs:
+        """Every feasible pair not yet scored whose mentor is priced below its youth's slack.
+
+        Parameters
+        ----------
+        slack : ndarray of float64, shape (n,)
+            ``best_pruned_i + offset_i``: no pruned pair of youth ``i`` with
+            ``v_j >= slack_i`` can fail its dual constraint.
+        v : ndarray of float64, shape (m,)
+
+        Returns
+        -------
+        Pairs
+        """
+        found = [Pairs(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))]
+        for rows, scored in self.groups:
+            cols = np.flatnonzero(~scored & (v < slack[rows].max()))
+            if len(cols):
+                found.append(self._score(rows, cols))
+                scored[cols] = True
+        fresh = np.setdiff1d(np.flatnonzero(slack > 0), self.grouped, assume_unique=True)
+        for rows in _chunks(fresh[np.argsort(slack[fresh], kind="stable")], self.chunk_size):
+            scored = v < slack[rows].max()
+            found.append(self._score(rows, np.flatnonzero(scored)))
+            self.groups.append((rows, scored))
+        self.grouped = np.union1d(self.grouped, fresh)
+        return Pairs.concat(found)
 
 
 def assign_exact(
@@ -411,6 +426,7 @@ def assign_exact(
     timings["assign"] = timings["certify"] = 0.0
     scale = _scale(float(np.max(graph.score + bonus[graph.youth], initial=0.0)))
     margin = max(CHECK_MARGIN, 1.0 / scale)
+    rescorer = _Rescorer(objective_rows, len(capacity), Pairs.concat([graph, spare]), chunk_size)
     rounds = added = 0
     while True:
         rounds += 1
@@ -427,14 +443,12 @@ def assign_exact(
         similarity[graph.youth[on_match]] = graph.score[on_match]
         u_int, v_int = _potentials(capacity, graph.youth, graph.mentor, gain, mentor_of, matched_gain)
         u, v = u_int / scale, v_int / scale
+        # A pair fails its dual constraint when s_ij + offset_i > v_j.
         offset = bonus - u + margin
+        spare = Pairs.concat([spare, rescorer.rescore(best_pruned + offset, v)])
         from_spare = spare.score + offset[spare.youth] > v[spare.mentor]
-        slack = best_pruned + offset
-        rescored = _violating_pairs(
-            objective_rows, np.flatnonzero(slack > 0), slack, offset, v, Pairs.concat([graph, spare]), chunk_size
-        )
         timings["certify"] += time.perf_counter() - started
-        new = Pairs.concat([spare.take(from_spare), rescored])
+        new = spare.take(from_spare)
         if not len(new):
             break
         added += len(new)
