@@ -5,7 +5,7 @@ import logging
 from pathlib import Path
 from typing import Any, Optional
 
-from flask import Flask, request, session
+from flask import Flask, has_request_context, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -65,7 +65,9 @@ def create_app(overrides: Optional[dict[str, Any]] = None) -> Flask:
 
     @app.context_processor
     def inject_helpers():
-        return {"is_htmx": access.is_htmx(), "Role": _roles(), "get_locale": get_locale}
+        # E-mail rendered by a command has no request to ask.
+        htmx = access.is_htmx() if has_request_context() else False
+        return {"is_htmx": htmx, "Role": _roles(), "get_locale": get_locale}
 
     @app.after_request
     def vary_on_htmx(response):

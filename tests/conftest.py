@@ -151,3 +151,18 @@ def smtp(app):
     with SmtpServer() as server:
         server.configure(app)
         yield server
+
+
+@pytest.fixture(scope="session")
+def compiled_translations():
+    """The .mo catalogs are build output (`make` compiles them); compile any that are missing or stale."""
+    from pathlib import Path
+
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    for po in Path(__file__).resolve().parent.parent.glob("translations/*/LC_MESSAGES/messages.po"):
+        mo = po.with_suffix(".mo")
+        if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+            with po.open("rb") as source, mo.open("wb") as target:
+                write_mo(target, read_po(source))

@@ -33,10 +33,10 @@ def preferences(**overrides) -> dict:
 STEPS = {1: about, 2: interests, 3: availability, 4: preferences}
 
 
-def fill_steps(browser, application_id: int, age: int = 15, through: int = 4) -> None:
+def fill_steps(browser, application_id: int, age: int = 15, through: int = 4, **about_answers) -> None:
     """Post steps 1..through as a person would, each from its own page."""
     for number in range(1, through + 1):
         url = f"/family/applications/{application_id}/step/{number}"
-        answers = STEPS[number](age) if number == 1 else STEPS[number]()
+        answers = about(age, **about_answers) if number == 1 else STEPS[number]()
         response = browser.post(url, answers, form_page=url)
         assert response.status_code == 302, response.get_data(as_text=True)
