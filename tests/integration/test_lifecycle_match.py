@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from mentormatch import cadence
@@ -266,3 +267,13 @@ def test_cadence_of_a_stored_match_across_month_ends(app):
     assert [(d.due, d.state) for d in assessed.due] == [
         (date(2025, 2, 15), cadence.DONE), (date(2025, 3, 2), cadence.LATE), (date(2025, 4, 1), cadence.OVERDUE)]
     assert assessed.days_since_meeting == 34 and assessed.at_risk
+
+
+@pytest.mark.parametrize("target", ["https://elsewhere.example/", "//elsewhere.example/", "/\\elsewhere.example"])
+def test_resolving_a_concern_never_redirects_off_site(browser, target):
+    login_coordinator(browser)
+    match = proposed_match(held_on=date.today() - timedelta(days=10))
+    check_in = make_check_in(match, date.today(), safety_concern=True)
+    response = browser.post(f"/matches/check-ins/{check_in.id}/resolve", {"next": target}, form_page="/home")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/matches/{match.id}")

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 
+from mentormatch import matching_service
 from mentormatch.extensions import db
 from mentormatch.models import (
     ApplicationStatus,
@@ -138,6 +139,8 @@ def test_learning_shows_cross_validated_auc_and_adopting_writes_the_program_sett
     assert settings["distance_scale_miles"] == 12.0
     assert {k: round(v, 4) for k, v in expected.config.weights.items()} == {
         k.removeprefix("weight_"): v for k, v in settings.items() if k.startswith("weight_")}
+    assert matching_service.program_config(program).weights == pytest.approx(expected.config.weights, abs=1e-4), \
+        "the next run uses the adopted weights"
     event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "program.weights_learned"))
     assert event.actor_id == admin.id and event.details["before"] == {"distance_scale_miles": 12.0}
 
