@@ -61,6 +61,8 @@ RULE_LABELS = {
 }
 
 EXPERIENCE_FULL_YEARS = 5.0
+PLACE_TABLE_LIMIT = 2**24
+"""Largest place table (youth place classes x mentors, float32) worth expanding."""
 AGE_GAP_IDEAL = (8.0, 30.0)
 AGE_GAP_ZERO = (0.0, 50.0)
 
@@ -272,14 +274,24 @@ class FeatureModel:
         self.place_score = np.where(self.place_travel_ok, place, -np.inf).astype(np.float32)
         mentor_ok = self.cleared & self.has_capacity
         self.mentor_score = np.where(mentor_ok, w[experience] * 0.5 * self.years_fit, -np.inf).astype(np.float32)
-        # Program, gender and language depend on the youth only through a few classes.
+        # With few place classes, one table row per class and a column per
+        # mentor (mentor terms folded in) turns two gathers and an add into one
+        # contiguous row gather per chunk.
+        if self.place_score.shape[0] * self.m <= PLACE_TABLE_LIMIT:
+            self.place_table = np.take(self.place_score, self.place_m, axis=1) + self.mentor_score[None, :]
+        else:
+            self.place_table = None
+        # Program, gender and language depend on the youth only through a few
+        # classes; as an additive 0 / -inf table they cost one add per chunk,
+        # where a boolean mask write costs several times more.
         self.constraint_class, keys = _classes(
             list(zip(self.program_class.tolist(), self.gender_class.tolist(), self.language_class.tolist()))
         )
-        self.constraint_ok = np.array(
+        constraint_ok = np.array(
             [self.program_ok[p] & self.gender_ok[g] & self.language_ok[lang] for p, g, lang in keys],
             dtype=bool,
         ).reshape(len(keys), self.m)
+        self.constraint_penalty = np.where(constraint_ok, 0.0, -np.inf).astype(np.float32)
         self.slots_y32 = self.slots_y.astype(np.float32)
         self.slots_m_t32 = np.ascontiguousarray(self.slots_m.T, dtype=np.float32)
 
@@ -314,18 +326,25 @@ class FeatureModel:
             scores[text.row, text.col] += self.text_weight * text.data.astype(np.float32)
         # Two 1-D gathers are much faster than one 2-D fancy index; for a few
         # columns, narrowing the class tables first keeps them small.
-        if every:
+        if every and self.place_table is not None:
+            scores += self.place_table[self.place_y[rows]]
+        elif every:
             scores += np.take(self.place_score[self.place_y[rows]], self.place_m, axis=1)
             scores += self.mentor_score[None, :]
-            feasible = self.constraint_ok[self.constraint_class[rows]]
         else:
             scores += np.take(self.place_score[:, self.place_m[cols]], self.place_y[rows], axis=0)
             scores += self.mentor_score[cols][None, :]
-            feasible = self.constraint_ok[:, cols][self.constraint_class[rows]]
+        penalty = self.constraint_penalty if every else self.constraint_penalty[:, cols]
+        scores += penalty[self.constraint_class[rows]]
         if self.config.require_shared_slot:
             slots_m_t = self.slots_m_t32 if every else self.slots_m_t32[:, cols]
-            feasible &= (self.slots_y32[rows] @ slots_m_t) > 0
-        np.copyto(scores, np.float32(-np.inf), where=~feasible)
+            # Shared slot counts are whole numbers: log(min(count, 1)) is 0 with
+            # a shared slot and -inf without one.
+            shared = self.slots_y32[rows] @ slots_m_t
+            np.minimum(shared, np.float32(1.0), out=shared)
+            with np.errstate(divide="ignore"):
+                np.log(shared, out=shared)
+            scores += shared
         self._block_pairs(scores, rows, cols, np.float32(-np.inf))
         return scores
 
