@@ -170,8 +170,11 @@ def update_plan(match_id: int):
 def log_check_in(match_id: int):
     """Log a support check-in with the mentor, the youth or the guardian."""
     match = get_match_or_404(match_id)
+    if match.status is MatchStatus.CLOSED:
+        flash("This match is closed; its check-ins are history.", "info")
+        return redirect(url_for("lifecycle.show", match_id=match.id))
     form = CheckInForm(occurred_on=date.today()) if request.method == "GET" else CheckInForm()
-    if match.status is not MatchStatus.CLOSED and form.validate_on_submit():
+    if form.validate_on_submit():
         quality = int(form.relationship_quality.data) if form.relationship_quality.data else None
         actions.log_check_in(
             match, current_user, occurred_on=form.occurred_on.data, party=CheckInParty(form.party.data),

@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 import statistics
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Optional
 
@@ -96,7 +96,6 @@ class Report:
     applications: list[Application]
     matches: list[Match]
     waitlist: list[Application]
-    today: date = field(default_factory=date.today)
 
     # --------------------------------------------------------------- inputs
     def _in_period(self, day: Optional[date]) -> bool:

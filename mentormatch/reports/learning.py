@@ -27,7 +27,7 @@ FOLDS = 5
 class Learning:
     report: Optional[LearnReport]
     config: Optional[MatchConfig]
-    closed: int
+    labelled: int
     lasted: int
     problem: Optional[str]
 

@@ -277,3 +277,15 @@ def test_resolving_a_concern_never_redirects_off_site(browser, target):
     response = browser.post(f"/matches/check-ins/{check_in.id}/resolve", {"next": target}, form_page="/home")
     assert response.status_code == 302
     assert response.headers["Location"].endswith(f"/matches/{match.id}")
+
+
+def test_a_closed_match_takes_no_more_check_ins_or_meetings(browser):
+    login_coordinator(browser)
+    match = proposed_match(held_on=date(2025, 1, 10), closed_on=date(2025, 6, 1))
+    response = browser.post(f"/matches/{match.id}/check-ins/new", {
+        "occurred_on": date.today().isoformat(), "party": "mentor", "method": "phone"}, form_page=f"/matches/{match.id}")
+    assert response.status_code == 302
+    assert db.session.scalar(sa.select(sa.func.count(CheckIn.id))) == 0
+    browser.logout()
+    assert browser.login(match.mentor.user.email, PASSWORD).status_code == 302
+    assert browser.get(f"/matches/{match.id}/meetings/new").status_code == 404
