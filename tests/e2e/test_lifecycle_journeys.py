@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 
 from mentormatch.models import ApplicationStatus, Role, utcnow
 from tests.builders import PASSWORD, make_application, make_match, make_mentor, make_program, make_user, make_youth
+from tests.support.axe import axe_violations
 
 pytestmark = pytest.mark.e2e
 
@@ -35,7 +36,9 @@ def test_a_safety_concern_logged_in_a_check_in_is_on_the_dashboard_at_once(page,
     match_id = seed(active_match, "Camila")
     log_in(page, "lead@example.org")
     page.goto(f"/matches/{match_id}")
+    assert axe_violations(page) == []
     page.get_by_role("button", name="Log a check-in").click()
+    assert axe_violations(page) == []
     page.get_by_label("With whom").select_option("guardian")
     page.get_by_label("How").select_option("phone")
     page.get_by_label("Relationship quality").select_option("2")
@@ -45,6 +48,7 @@ def test_a_safety_concern_logged_in_a_check_in_is_on_the_dashboard_at_once(page,
     expect(page.get_by_text("The safety concern is on the dashboard.")).to_be_visible()
 
     page.get_by_role("link", name="Home").click()
+    assert axe_violations(page) == []
     alerts = page.locator("#safety-alerts")
     expect(alerts.get_by_role("heading", name="Safety concerns")).to_be_visible()
     expect(alerts.get_by_role("link", name="Camila Reyes with Dana Nguyen")).to_be_visible()
@@ -66,6 +70,7 @@ def test_closing_a_match_with_rematch_puts_the_youth_back_on_the_waitlist(page, 
     log_in(page, "lead@example.org")
     page.goto(f"/matches/{match_id}")
     page.get_by_role("button", name="Close this match").click()
+    assert axe_violations(page) == []
     page.locator("fieldset", has_text="Was the closure planned?").get_by_label("No").check()
     page.get_by_label("Reason").select_option("moved")
     page.get_by_label("Exit notes: mentor").fill("Transferred to North Division.")

@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 from mentormatch import demo, matching_service
 from mentormatch.extensions import db
 from mentormatch.models import MatchingRun, Program, RunStatus
+from tests.support.axe import axe_violations
 
 pytestmark = pytest.mark.e2e
 
@@ -56,6 +57,8 @@ def test_the_reports_page_draws_its_charts(page, seed):
     expect(page.locator("svg.chart-bars rect.bar").first).to_be_visible()
     expect(page.get_by_role("heading", name="Recruitment gaps")).to_be_visible()
     expect(page.locator("#recruitment-gaps li").first).to_contain_text("youth")
+
+    assert axe_violations(page) == []
 
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=SCREENSHOTS / "reports-page.png", full_page=True)
