@@ -150,7 +150,6 @@ def swap(proposal: MatchProposal, actor: User, mentor_id: int) -> None:
     record_audit(actor, "proposal.swap", proposal, before={"mentor_id": previous["mentor_id"]},
                  after={"mentor_id": mentor_id}, application_id=proposal.application_id)
     db.session.commit()
-    db.session.expire(proposal, ["mentor"])
 
 
 def hand_pick(application: Application, run_id: Optional[int], mentor_id: int, actor: User) -> Match:

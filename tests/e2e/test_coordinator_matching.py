@@ -111,24 +111,29 @@ def test_coordinator_clears_runs_swaps_approves_and_the_guardian_sees_the_mentor
     expect(page.get_by_text(f"A coordinator proposes {first_name} as mentor")).to_be_visible()
 
 
-def test_coordinator_queues_filter_and_reject_in_place(page, live_app):
+def test_coordinator_filters_rejects_and_bulk_approves_in_place(page, live_app):
     scene = build_scene(live_app)
     with live_app.app_context():
         program = db.session.get(Program, scene["program"])
         for first in ("Devon", "Mai", "Tou"):
-            make_application(make_youth(16, first_name=first, last_name="Carter"), program,
-                             status=ApplicationStatus.UNDER_REVIEW)
+            make_application(make_youth(16, first_name=first, last_name="Carter"), program)
+        make_application(make_youth(17, first_name="Ana", last_name="Cruz"), program,
+                         status=ApplicationStatus.UNDER_REVIEW)
     log_in(page, scene["coordinator"])
     expect(page.get_by_role("heading", name="Coordinator dashboard")).to_be_visible()
     page.screenshot(path=str(SCREENSHOTS / "coordinator-dashboard.png"), full_page=True)
 
-    page.get_by_role("link", name=re.compile(r"applications to review")).click()
+    page.get_by_role("link", name="Applications", exact=True).click()
     mark_page(page)
     page.get_by_label("Name").fill("mai")
     results = page.locator("#application-results")
     expect(results).to_contain_text("1 application")
     expect(results.get_by_role("link", name="Mai Carter")).to_be_visible()
     expect(results.get_by_role("link", name="Devon Carter")).to_have_count(0)
+    page.get_by_label("Name").fill("")
+    page.get_by_label("Status").select_option("under_review")
+    expect(results.get_by_role("link", name="Ana Cruz")).to_be_visible()
+    expect(results).to_contain_text("1 application")
     assert_no_reload(page)
     page.screenshot(path=str(SCREENSHOTS / "coordinator-applications.png"), full_page=True)
 
@@ -144,6 +149,21 @@ def test_coordinator_queues_filter_and_reject_in_place(page, live_app):
     expect(page.locator("[id^=proposal-counts-]")).to_contain_text("1 rejected")
     assert_no_reload(page)
 
+    page.get_by_label("Select Devon Carter").check()
+    page.get_by_label("Select Mai Carter").check()
+    page.get_by_role("button", name="Approve selected").click()
+    expect(page.get_by_text("2 approved.")).to_be_visible()
+    expect(page.locator("[id^=proposal-counts-]")).to_contain_text("2 approved")
+    assert_no_reload(page)
+
     page.goto(f"/coordinator/programs/{scene['program']}/waitlist")
     expect(page.get_by_role("heading", name="Who waits longest")).to_be_visible()
+    mark_page(page)
+    page.get_by_label("Age", exact=True).select_option("15")
+    waiting = page.locator("#waitlist-results")
+    expect(waiting).to_contain_text("1 waiting")
+    expect(waiting.get_by_role("link", name="Lucia Santos")).to_be_visible()
+    assert_no_reload(page)
+    page.get_by_label("Age", exact=True).select_option("")
+    expect(waiting).to_contain_text("2 waiting")
     page.screenshot(path=str(SCREENSHOTS / "coordinator-waitlist.png"), full_page=True)
