@@ -275,8 +275,8 @@ def propose(
     mentors: list[Mentor],
     config: MatchConfig | None = None,
     *,
-    candidates: int = 32,
-    reserve: int = 96,
+    candidates: int = 24,
+    reserve: int = 104,
     chunk_size: int = 2048,
 ) -> MatchResult:
     """Propose the assignment with the greatest total score plus wait bonus, exactly.
