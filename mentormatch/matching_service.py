@@ -10,7 +10,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, Optional
 
 import sqlalchemy as sa
@@ -42,6 +42,8 @@ from mentormatch.models import (
 log = logging.getLogger(__name__)
 
 ALTERNATIVES_KEPT = 3
+# Far longer than any run takes; a run this old lost its thread when a server restarted.
+STALE_RUN = timedelta(minutes=30)
 # score() holds about 60 bytes per pair; explaining unmatched youth in blocks bounds memory.
 EXPLAIN_BLOCK = 500
 # Settings a coordinator may change per program; do-not-match pairs come from DoNotMatch rows.
@@ -278,11 +280,19 @@ def start_run(program: Program, actor: Optional[User], inline: Optional[bool] = 
 
 
 def running_run(program_id: int) -> Optional[MatchingRun]:
-    return db.session.scalar(
+    """The program's run still at work; one left running by a server that stopped is marked failed."""
+    run = db.session.scalar(
         sa.select(MatchingRun)
         .where(MatchingRun.program_id == program_id, MatchingRun.status == RunStatus.RUNNING)
         .order_by(MatchingRun.id.desc()).limit(1)
     )
+    if run is not None and utcnow() - run.started_at > STALE_RUN:
+        run.status = RunStatus.FAILED
+        run.error = "The server stopped before the run finished; nothing was changed."
+        run.finished_at = utcnow()
+        db.session.commit()
+        return None
+    return run
 
 
 def _run_in_thread(app: Flask, run_id: int) -> None:

@@ -186,3 +186,13 @@ def test_loading_a_cohort_takes_the_same_queries_for_5_or_60_youth(app, capsys):
     with capsys.disabled():
         print(f"\nload_cohort queries: {counts}")
     assert counts[5] == counts[60] <= 10
+
+
+def test_a_run_abandoned_by_a_stopped_server_does_not_block_the_next(app):
+    program = make_program()
+    abandoned = MatchingRun(program=program, status=RunStatus.RUNNING, started_at=utcnow() - timedelta(hours=2))
+    db.session.add(abandoned)
+    db.session.commit()
+    assert matching_service.running_run(program.id) is None
+    assert abandoned.status is RunStatus.FAILED and "server stopped" in abandoned.error
+    assert run(program).status is RunStatus.DONE
