@@ -8,6 +8,7 @@ from typing import Any, Optional
 from flask import Flask, has_request_context, request, session
 from flask_babel import get_locale
 from flask_login import current_user
+from werkzeug.routing import IntegerConverter
 
 from mentormatch import access, config, security
 from mentormatch.extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -24,6 +25,8 @@ def create_app(overrides: Optional[dict[str, Any]] = None) -> Flask:
         static_folder=str(ROOT / "static"),
     )
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    # Ids in URLs fit the database's integer columns; anything larger is simply not found.
+    app.url_map.converters["int"] = DatabaseIdConverter
     app.config.update(config.from_environment(app.instance_path))
     if overrides:
         app.config.update(overrides)
@@ -75,6 +78,15 @@ def create_app(overrides: Optional[dict[str, Any]] = None) -> Flask:
         return response
 
     return app
+
+
+class DatabaseIdConverter(IntegerConverter):
+    """An `int` URL part that is a possible row id: 1 to 2**31 - 1."""
+
+    def __init__(self, url_map, **kwargs):
+        kwargs.setdefault("min", 1)
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, **kwargs)
 
 
 def _roles():
