@@ -41,6 +41,19 @@ from mentormatch.models import (
     record_audit,
 )
 
+@bp.app_template_filter("rule_summary")
+def rule_summary(program: Program) -> str:
+    """Program.rule_summary in the reader's language."""
+    text = _("Ages %(min)s–%(max)s", min=program.min_age, max=program.max_age)
+    if program.min_grade_completed is None:
+        return text
+    if program.grade_rule_until_age is not None:
+        return text + "; " + _("at %(min)s, grade %(grade)s completed (no grade rule from %(until)s)",
+                               min=program.min_age, grade=program.min_grade_completed,
+                               until=program.grade_rule_until_age)
+    return text + "; " + _("grade %(grade)s completed", grade=program.min_grade_completed)
+
+
 bp.add_app_template_filter(interest_label, "interest_label")
 bp.add_app_template_filter(language_label, "language_label")
 
@@ -113,7 +126,7 @@ def start():
     if form.validate_on_submit():
         application = _open_or_new_application(next(y for y in youth if y.id == form.youth_id.data),
                                                form.program_id.data)
-        return redirect(_continue_url(application))
+        return redirect(continue_url(application))
     return render_template("family/start.html", form=form, programs=form.program_id.choices), \
         422 if form.errors else 200
 
@@ -129,10 +142,13 @@ def _open_or_new_application(youth: Youth, program_id: int) -> Application:
     return application
 
 
-def _continue_url(application: Application) -> str:
-    if application.status is ApplicationStatus.DRAFT:
-        return url_for("family.step", application_id=application.id, number=application.draft_step)
-    return url_for("family.status", application_id=application.id)
+def continue_url(application: Application) -> str:
+    """Where the family picks up: the first unfinished step, the review, or the status page."""
+    if application.status is not ApplicationStatus.DRAFT:
+        return url_for("family.status", application_id=application.id)
+    if application.draft_step > len(STEP_FORMS):
+        return _review_url(application)
+    return url_for("family.step", application_id=application.id, number=application.draft_step)
 
 
 @bp.route("/applications/<int:application_id>/step/<int:number>", methods=["GET", "POST"])
@@ -143,8 +159,7 @@ def step(application_id: int, number: int):
     if leave:
         return leave
     if number not in STEP_FORMS or number > application.draft_step:
-        return redirect(url_for("family.step", application_id=application.id, number=application.draft_step)
-                        if application.draft_step in STEP_FORMS else _review_url(application))
+        return redirect(continue_url(application))
     form = _step_form(application, number)
     if form.validate_on_submit():
         _save_step(application, number, form)
@@ -214,6 +229,14 @@ def _submit_form(application: Application):
     return YouthSubmitForm(guardian_email=application.youth.guardian_email)
 
 
+def _submission(form) -> dict:
+    if isinstance(form, GuardianSubmitForm):
+        return {"consent": {"relation": form.relation.data, "typed_signature": form.typed_signature.data}}
+    if isinstance(form, YouthSubmitForm):
+        return {"guardian_email": form.guardian_email.data.strip().lower()}
+    return {}
+
+
 @bp.route("/applications/<int:application_id>/review", methods=["GET", "POST"])
 @family_required
 def review(application_id: int):
@@ -222,15 +245,10 @@ def review(application_id: int):
     if leave:
         return leave
     if application.draft_step <= len(STEP_FORMS):
-        return redirect(url_for("family.step", application_id=application.id, number=application.draft_step))
+        return redirect(continue_url(application))
     form = _submit_form(application)
     if form.validate_on_submit():
-        if isinstance(form, GuardianSubmitForm):
-            journey.submit(application, current_user,
-                           consent={"relation": form.relation.data, "typed_signature": form.typed_signature.data})
-        else:
-            journey.submit(application, current_user,
-                           guardian_email=getattr(form, "guardian_email", None) and form.guardian_email.data.strip().lower())
+        journey.submit(application, current_user, **_submission(form))
         flash(_("Your application is sent."), "success")
         return _go(url_for("family.status", application_id=application.id))
     return _render_step(application, len(STEP_FORMS) + 1, form, status=422 if form.errors else 200)
@@ -251,7 +269,7 @@ def _render_status(application: Application, status: int = 200, **forms):
              **forms}
     return render_template(
         "family/status.html", application=application, match=match,
-        titles=step_titles(),
+        continue_url=continue_url(application),
         place=journey.waitlist_place(application) if application.status is ApplicationStatus.WAITLISTED else None,
         ineligible_reason=journey.ineligible_explanation(application)
         if application.status is ApplicationStatus.INELIGIBLE else None,

@@ -187,6 +187,15 @@ def test_a_family_that_comes_back_continues_where_it_stopped(browser, client):
     assert 'value="95823"' in page
 
 
+def test_a_finished_draft_resumes_at_the_review(browser):
+    program = make_program()
+    _guardian, child = guardian_with_child(browser)
+    application = start(browser, child, program)
+    family_flow.fill_steps(browser, application.id)
+    response = browser.post("/family/apply", {"youth_id": child.id, "program_id": program.id}, form_page="/family/apply")
+    assert response.headers["Location"].endswith(f"/family/applications/{application.id}/review")
+
+
 def test_an_ineligible_applicant_is_told_why_and_pointed_to_programs_that_fit(browser):
     explorers = make_program(name="Explorer Post 300", min_age=14, max_age=20)
     make_program(name="Junior Leaders", min_age=11, max_age=13, min_grade_completed=None, grade_rule_until_age=None)

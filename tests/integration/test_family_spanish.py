@@ -87,6 +87,15 @@ def test_an_ineligible_reason_is_explained_in_spanish(browser):
     assert "Explorer Post 300 empieza a los 14 años, y el/la solicitante tiene 12." in page
 
 
+def test_program_rules_on_the_family_home_are_in_spanish(browser):
+    guardian = make_user(Role.GUARDIAN, locale="es")
+    make_program(name="Explorer Post 300")
+    browser.login(guardian.email, PASSWORD)
+    home = browser.get("/home").get_data(as_text=True)
+    assert "De 14 a 20 años; a los 14, 8.º grado terminado (sin requisito de grado desde los 15)" in home
+    assert "Presentar una solicitud para Explorer Post 300" in home
+
+
 def test_the_consent_page_follows_the_guardians_browser_language(app, browser):
     youth = make_youth(age=16, first_name="Tou", guardian_email="mai@example.org")
     application = make_application(youth, make_program(), status=ApplicationStatus.AWAITING_CONSENT, consent=False)
