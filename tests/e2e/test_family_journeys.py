@@ -90,7 +90,7 @@ def test_guardian_applies_for_15_year_old_to_explorers(page, seed):
     expect(page.get_by_text("Under review", exact=True)).to_be_visible()
     expect(page.get_by_text("Consent given by Maria Lopez (Mother)")).to_be_visible()
     page.get_by_role("link", name="Home", exact=True).click()
-    expect(page.get_by_role("link", name="Sacramento Police Explorers")).to_be_visible()
+    expect(page.get_by_role("link", name="Sacramento Police Explorers", exact=True)).to_be_visible()
 
 
 def test_youth_under_18_starts_alone_and_guardian_consents_by_link(page, seed, live_app):
