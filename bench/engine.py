@@ -9,11 +9,17 @@ One synthetic instance per population, the same for every method:
   hard rules and the wait bonus.
 
 Every method maximises the same objective (matched similarity + wait bonus).
-"ours" is timed end to end (scoring, rules, pruning, assignment and its
-certificate; for ``realistic`` also the features). The reference solvers get the
-dense weight matrix for free, which favours them. Peak memory is the tracemalloc
-peak of Python and NumPy allocations in one extra run (OR-Tools' C++ memory is
-not seen by it).
+Each method runs in its own subprocess, which builds the instance, runs the
+method ``--repeat`` times and reports the median wall time and the process's
+peak resident memory (``resource.getrusage``: everything the process ever held,
+instance included, C++ allocations too; Linux carries the launching process's
+peak over fork and exec, so the workers are started before the launcher builds
+anything and the header prints that floor). "ours" is timed end to end: for
+``realistic`` that is ``propose()`` from the profiles (features, scoring, rules,
+pruning, assignment and its certificate) plus reading every proposal with its
+reasons and every unmatched youth with its reason; for ``vectors`` it is
+``assign_exact`` on the row-scoring function. The reference solvers get the
+dense weight matrix built before their clock starts, which favours them.
 
     /work/main/.venv/bin/python bench/engine.py --youth 5000 --mentors 1000 --capacity 5 --repeat 3
 """
@@ -21,12 +27,12 @@ not seen by it).
 from __future__ import annotations
 
 import argparse
+import resource
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import tracemalloc
 from pathlib import Path
 
 import numpy as np
@@ -76,18 +82,24 @@ def vector_instance(n: int, m: int, capacity: int, seed: int) -> Instance:
 
     def run_ours():
         a = assign_exact(rows, n, caps, bonus)
-        return a.mentor_of
+        return a.mentor_of, a.timings
 
     return Instance("vectors", n, m, rows, caps, bonus, run_ours)
 
 
-def realistic_instance(n: int, m: int, capacity: int, seed: int) -> Instance:
+def realistic_instance(n: int, m: int, capacity: int, seed: int, with_model: bool = True) -> Instance:
     youth, mentors = synthetic_youth(n, seed=seed), synthetic_mentors(m, capacity=capacity, seed=seed + 1)
-    model = FeatureModel(youth, mentors, MatchConfig())
+    # Ours builds its own features inside the clock, so its worker skips this.
+    model = FeatureModel(youth, mentors, MatchConfig()) if with_model else None
 
     def run_ours():
-        return propose(youth, mentors).mentor_index_of_youth
+        result = propose(youth, mentors)
+        # Read what the app reads, so the lazily built reasons are timed too.
+        result.proposals, result.unmatched
+        return result.mentor_index_of_youth, result.timings
 
+    if model is None:
+        return Instance("realistic", n, m, None, None, None, run_ours)
     return Instance("realistic", n, m, model.objective_rows, model.free_capacity, model.wait_bonus, run_ours)
 
 
@@ -147,7 +159,7 @@ def ensure_peer_venv() -> Path:
 
 
 def peer_hr(instance: Instance, weight: np.ndarray) -> tuple[np.ndarray, float]:
-    """Youth-optimal hospital/residents stable matching; returns assignment and its own solve time."""
+    """Youth-optimal hospital/residents stable matching: assignment, its own solve time, its process's peak RSS."""
     python = ensure_peer_venv()
     feasible = np.isfinite(weight)
     youth_prefs = np.where(feasible, -weight, np.inf).argsort(axis=1, kind="stable")
@@ -159,7 +171,7 @@ def peer_hr(instance: Instance, weight: np.ndarray) -> tuple[np.ndarray, float]:
         np.savez(source, youth_prefs=youth_prefs, mentor_prefs=mentor_prefs, capacity=instance.capacity)
         subprocess.run([str(python), str(Path(__file__).with_name("peer_hr.py")), str(source), str(out)], check=True)
         result = np.load(out)
-        return result["mentor_of"], float(result["seconds"])
+        return result["mentor_of"], float(result["seconds"]), int(result["peak"])
 
 
 def evaluate(instance: Instance, mentor_of: np.ndarray) -> dict:
@@ -183,59 +195,124 @@ def evaluate(instance: Instance, mentor_of: np.ndarray) -> dict:
     }
 
 
-def timed(run, repeat: int) -> tuple[object, float, float]:
-    times, result = [], None
-    for _ in range(repeat):
+METHODS = {
+    "ours": "ours (chunked top-k + reserve, OR-Tools flow, duality check)",
+    "scipy": "scipy linear_sum_assignment on slots (exact)",
+    "ortools": "OR-Tools SimpleMinCostFlow, all feasible arcs (exact)",
+    "greedy": "greedy by descending weight",
+}
+
+
+def make_instance(population: str, args: argparse.Namespace, with_model: bool = True) -> Instance:
+    if population == "vectors":
+        return vector_instance(args.youth, args.mentors, args.capacity, args.seed)
+    return realistic_instance(args.youth, args.mentors, args.capacity, args.seed, with_model)
+
+
+def worker(args: argparse.Namespace) -> None:
+    """Run one method ``--repeat`` times in this process; save its result, times and peak RSS.
+
+    A reference method that would exceed the bench's limits saves why it was skipped instead.
+    """
+    method = args.worker
+    instance = make_instance(args.population, args, with_model=method != "ours")
+    if method == "ours":
+        run = instance.run_ours
+    else:
+        n, slots = instance.n, int(instance.capacity.sum())
+        if method == "scipy" and 2 * 8 * n * slots > LSA_MEMORY_LIMIT:
+            skip = f"{n} x {slots} slots would need > {LSA_MEMORY_LIMIT / 1e9:.0f} GB"
+            np.savez(args.out, skipped=skip)
+            return
+        weight = instance.dense()
+        arcs = int(np.isfinite(weight).sum())
+        if method != "scipy" and arcs > ORTOOLS_ARC_LIMIT:
+            np.savez(args.out, skipped=f"{arcs:,} arcs is above the {ORTOOLS_ARC_LIMIT:,} limit of this bench")
+            return
+        solver = {"scipy": scipy_slots, "ortools": ortools_flow, "greedy": greedy}[method]
+
+        def run():
+            return solver(instance, weight), {"arcs": arcs}
+
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    times = []
+    for _ in range(args.repeat):
         started = time.perf_counter()
-        result = run()
+        mentor_of, stages = run()
         times.append(time.perf_counter() - started)
-    tracemalloc.start()
-    run()
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
-    return result, statistics.median(times), peak
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    stage_names = sorted(stages)
+    np.savez(
+        args.out,
+        mentor_of=mentor_of,
+        times=np.array(times),
+        rss_before=rss_before * 1024,
+        peak=peak * 1024,
+        stage_names=np.array(stage_names, dtype=str),
+        stage_seconds=np.array([stages[k] for k in stage_names]),
+    )
 
 
-def bench(instance: Instance, repeat: int) -> None:
-    n, m = instance.n, instance.m
-    slots = int(instance.capacity.sum())
-    print(f"\n## {instance.name}: {n} youth x {m} mentors, {slots} free places")
-    rows = []
-    mentor_of, seconds, peak = timed(instance.run_ours, repeat)
-    rows.append(("ours (chunked top-k + LAPJVsp + duality check)", mentor_of, seconds, peak, ""))
-    weight = instance.dense()
-    if 2 * 8 * n * slots <= LSA_MEMORY_LIMIT:
-        result = timed(lambda: scipy_slots(instance, weight), repeat)
-        rows.append(("scipy linear_sum_assignment on slots (exact)", *result, ""))
-    else:
-        print(f"  skipped scipy slot LAP: {n} x {slots} slots would need > {LSA_MEMORY_LIMIT / 1e9:.0f} GB")
-    arcs = int(np.isfinite(weight).sum())
-    if arcs <= ORTOOLS_ARC_LIMIT:
-        result = timed(lambda: ortools_flow(instance, weight), repeat)
-        rows.append((f"OR-Tools SimpleMinCostFlow, all {arcs:,} arcs (exact)", *result, ""))
-    else:
-        print(f"  skipped OR-Tools: {arcs:,} arcs is above the {ORTOOLS_ARC_LIMIT:,} limit of this bench")
-    if arcs <= ORTOOLS_ARC_LIMIT:
-        result = timed(lambda: greedy(instance, weight), 1)
-        rows.append(("greedy by descending weight", *result, ""))
-    else:
-        print(f"  skipped greedy: a Python loop over {arcs:,} pairs")
+def in_subprocess(method: str, population: str, args: argparse.Namespace, repeat: int) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "result.npz"
+        command = [
+            sys.executable, __file__, "--worker", method, "--population", population, "--out", str(out),
+            "--youth", str(args.youth), "--mentors", str(args.mentors), "--capacity", str(args.capacity),
+            "--seed", str(args.seed), "--repeat", str(repeat),
+        ]  # fmt: skip
+        subprocess.run(command, check=True)
+        with np.load(out) as data:
+            result = {key: data[key] for key in data.files}
+    if "skipped" in result:
+        return {"skipped": str(result["skipped"])}
+    result["seconds"] = float(np.median(result["times"]))
+    result["stages"] = dict(zip(result["stage_names"].tolist(), result["stage_seconds"].tolist()))
+    return result
+
+
+def run_methods(population: str, args: argparse.Namespace) -> dict:
+    """Every method's worker result for one population, method name -> result."""
+    return {
+        method: in_subprocess(method, population, args, args.repeat if method != "greedy" else 1)
+        for method in METHODS
+    }
+
+
+def report(instance: Instance, results: dict, args: argparse.Namespace) -> None:
+    n, m, repeat = instance.n, instance.m, args.repeat
+    print(f"\n## {instance.name}: {n} youth x {m} mentors, {int(instance.capacity.sum())} free places")
+    rows, reference = [], None
+    for method, result in results.items():
+        if "skipped" in result:
+            print(f"  skipped {METHODS[method]}: {result['skipped']}")
+            continue
+        label = METHODS[method]
+        if method == "ortools":
+            label = label.replace("all feasible arcs", f"all {int(result['stages']['arcs']):,} arcs")
+            reference = result["seconds"]
+        rows.append((label, result["mentor_of"], result["seconds"], result["rss_before"], result["peak"]))
+        if method == "ours":
+            stages = ", ".join(f"{k} {v:.3f}" for k, v in result["stages"].items())
+            print(f"  ours, stages of the last run (s): {stages}")
     if n <= PEER_YOUTH_LIMIT:
-        peer_times, peer_of = [], None
+        weight = instance.dense()
+        peer_times, peer_of, peer_peak = [], None, 0
         for _ in range(repeat):
-            peer_of, peer_seconds = peer_hr(instance, weight)
+            peer_of, peer_seconds, peer_peak = peer_hr(instance, weight)
             peer_times.append(peer_seconds)
-        rows.append(("`matching` 1.4.3 HR youth-optimal (peer)", peer_of, statistics.median(peer_times), None, "subprocess"))
+        rows.append(("`matching` 1.4.3 HR youth-optimal (peer)", peer_of, statistics.median(peer_times), None, peer_peak))
     else:
         print(f"  skipped the `matching` peer above {PEER_YOUTH_LIMIT} youth (it takes minutes)")
-    scored = [(label, evaluate(instance, of), sec, peak, note) for label, of, sec, peak, note in rows]
+    scored = [(label, evaluate(instance, of), sec, before, peak) for label, of, sec, before, peak in rows]
     best = max(s["objective"] for _, s, *_ in scored)
-    print(f"  {'method':<58} {'objective':>10} {'similarity':>10} {'% opt':>7} {'matched':>7} "
-          f"{'blocking':>8} {'viol.':>5} {'time s':>8} {'peak MB':>8}")
-    for label, s, sec, peak, note in scored:
-        memory = f"{peak / 2**20:8.0f}" if peak is not None else f"{note:>8}"
-        print(f"  {label:<58} {s['objective']:10.2f} {s['similarity']:10.2f} {100 * s['objective'] / best:7.2f} "
-              f"{s['matched']:7d} {s['blocking']:8d} {s['violations']:5d} {sec:8.3f} {memory}")
+    print(f"  {'method':<62} {'objective':>10} {'similarity':>10} {'% opt':>7} {'matched':>7} "
+          f"{'blocking':>8} {'viol.':>5} {'time s':>8} {'x OR-T':>6} {'RSS MB':>7} {'(before)':>8}")
+    for label, s, sec, before, peak in scored:
+        ratio = f"{sec / reference:6.2f}" if reference else f"{'-':>6}"
+        start = f"{before / 2**20:8.0f}" if before is not None else f"{'-':>8}"
+        print(f"  {label:<62} {s['objective']:10.4f} {s['similarity']:10.2f} {100 * s['objective'] / best:7.2f} "
+              f"{s['matched']:7d} {s['blocking']:8d} {s['violations']:5d} {sec:8.3f} {ratio} {peak / 2**20:7.0f} {start}")
 
 
 def main() -> None:
@@ -246,14 +323,24 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--population", choices=("vectors", "realistic", "both"), default="both")
+    parser.add_argument("--worker", choices=tuple(METHODS), help=argparse.SUPPRESS)
+    parser.add_argument("--out", help=argparse.SUPPRESS)
     args = parser.parse_args()
     zip_centroids(["95814"])  # load the ZIP table once, outside every timing
+    if args.worker:
+        worker(args)
+        return
+    populations = [p for p in ("vectors", "realistic") if args.population in (p, "both")]
+    # Linux carries a process's peak RSS over fork and exec, so every worker
+    # starts while this process is still small (imports only) and reports that as its floor.
+    floor = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    results = {population: run_methods(population, args) for population in populations}
     print(f"bench/engine.py --youth {args.youth} --mentors {args.mentors} --capacity {args.capacity} "
-          f"--repeat {args.repeat} (time = median of {args.repeat})")
-    if args.population in ("vectors", "both"):
-        bench(vector_instance(args.youth, args.mentors, args.capacity, args.seed), args.repeat)
-    if args.population in ("realistic", "both"):
-        bench(realistic_instance(args.youth, args.mentors, args.capacity, args.seed), args.repeat)
+          f"--repeat {args.repeat}\n(time = median of {args.repeat} runs; RSS MB = peak RSS of the method's own "
+          f"process by getrusage, instance included, floor {floor:.0f} MB from the launching process; "
+          f"(before) = the same just before the first run)")
+    for population in populations:
+        report(make_instance(population, args), results[population], args)
 
 
 if __name__ == "__main__":

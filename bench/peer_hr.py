@@ -2,9 +2,10 @@
 
 Executed by the interpreter of a separate virtualenv, because that package's
 import name clashes with ours. Reads preference lists from an .npz file and
-writes the resulting mentor index per youth and the solve time.
+writes the resulting mentor index per youth, the solve time and the process's peak RSS.
 """
 
+import resource
 import sys
 import time
 
@@ -34,7 +35,9 @@ def main(instance: str, out: str) -> None:
     for hospital, matched in solution.items():
         for resident in matched:
             mentor_of[resident.name] = hospital.name
-    np.savez(out, mentor_of=mentor_of, seconds=time.perf_counter() - started)
+    seconds = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    np.savez(out, mentor_of=mentor_of, seconds=seconds, peak=peak)
 
 
 if __name__ == "__main__":
