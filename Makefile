@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 export FLASK_APP := wsgi.py
 
-.PHONY: install run test test-sqlite test-postgresql bench clean translations
+.PHONY: install run test test-sqlite test-postgresql bench clean translations messages
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,6 +22,11 @@ translations: $(CATALOGS)
 
 translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po | $(STAMP)
 	$(BIN)/pybabel compile --statistics -i $< -o $@
+
+## After adding or changing strings: extract them and merge into each .po, then translate the new ones
+messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _l --no-wrap -o translations/messages.pot .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --no-wrap
 
 ## Serve the app with demo data on SQLite at http://127.0.0.1:5000
 run: $(STAMP) translations
