@@ -1,7 +1,7 @@
 """Coordinator forms: review decisions, clearances, matching settings and proposal decisions."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -86,6 +86,8 @@ class InterviewForm(FlaskForm):
     def validate_held_on(self, field) -> None:
         if field.data and field.data > date.today():
             raise ValidationError("An interview cannot be recorded before it is held.")
+        if field.data and field.data < date.today() - timedelta(days=3650):
+            raise ValidationError("Give the date of a recent interview.")
 
 
 class MentorStatusForm(FlaskForm):

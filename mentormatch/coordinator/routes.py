@@ -39,6 +39,7 @@ from mentormatch.models import (
     Mentor,
     MentorStatus,
     Program,
+    ProposalStatus,
     RunStatus,
     UnmatchedYouth,
     record_audit,
@@ -64,9 +65,23 @@ def get_proposal_or_404(proposal_id: int) -> MatchProposal:
     return queries.proposal_with_rows(proposal_id) or abort(404)
 
 
-def _int_arg(name: str):
+LARGEST_ID = 2**31 - 1
+LAST_PAGE = 10_000
+
+
+def _int_arg(name: str, largest: int = LARGEST_ID):
+    """A whole number from the query string, or None when missing or out of range."""
     value = request.args.get(name, "")
-    return int(value) if value.isdigit() else None
+    return int(value) if value.isdigit() and len(value) < 12 and int(value) <= largest else None
+
+
+def _page_arg(name: str = "page") -> int:
+    return min(max(_int_arg(name) or 1, 1), LAST_PAGE)
+
+
+def _status_arg(valid) -> str:
+    value = request.args.get("status", "")
+    return value if value in {s.value for s in valid} else ""
 
 
 def _program_choices(blank: str) -> list:
@@ -83,9 +98,9 @@ def applications():
     """Applications, searched and filtered live, a page at a time."""
     form = SearchForm(request.args)
     form.program.choices = _program_choices("Any program")
-    statement = queries.application_search(_int_arg("program"), form.status.data or "",
-                                           form.q.data or "", _int_arg("age"))
-    page = db.paginate(statement, page=request.args.get("page", 1, type=int),
+    statement = queries.application_search(_int_arg("program"), _status_arg(ApplicationStatus),
+                                           (form.q.data or "")[:80], _int_arg("age", 120))
+    page = db.paginate(statement, page=_page_arg(),
                        per_page=queries.PER_PAGE, error_out=False)
     template = "coordinator/_application_results.html" if is_htmx() else "coordinator/applications.html"
     return render_template(template, form=form, page=page)
@@ -296,14 +311,11 @@ def start_run(program_id: int):
 def _run_context(run: MatchingRun) -> dict:
     if run.status is not RunStatus.DONE:
         return {"run": run, "elapsed": int((utcnow() - run.started_at).total_seconds())}
-    status = request.args.get("status", "pending")
-    status = status if status in ("", "pending", "approved", "rejected", "superseded",
-                                  "declined_by_guardian") else "pending"
-    page = db.paginate(queries.proposals_statement(run.id, status),
-                       page=request.args.get("page", 1, type=int),
+    status = _status_arg(ProposalStatus) if "status" in request.args else "pending"
+    page = db.paginate(queries.proposals_statement(run.id, status), page=_page_arg(),
                        per_page=queries.PROPOSALS_PER_PAGE, error_out=False)
     return {"run": run, "page": page, "status": status, "counts": queries.proposal_counts(run.id),
-            "unmatched": db.paginate(queries.unmatched_statement(run.id), page=request.args.get("upage", 1, type=int),
+            "unmatched": db.paginate(queries.unmatched_statement(run.id), page=_page_arg("upage"),
                                      per_page=queries.PROPOSALS_PER_PAGE, error_out=False),
             "approve_form": ApproveForm(),
             "latest": queries.is_run_latest(run)}
@@ -437,7 +449,7 @@ def approve_selected(run_id: int):
     run = db.get_or_404(MatchingRun, run_id)
     if not ApproveForm().validate_on_submit():
         abort(400)
-    ids = [int(i) for i in request.form.getlist("proposal_ids") if i.isdigit()]
+    ids = [int(i) for i in request.form.getlist("proposal_ids") if i.isdigit() and len(i) < 10]
     ids = list(db.session.scalars(sa.select(MatchProposal.id).where(
         MatchProposal.id.in_(ids), MatchProposal.run_id == run.id))) if ids else []
     approved, refused = 0, []
@@ -497,9 +509,9 @@ def waitlist(program_id: int):
     program = db.get_or_404(Program, program_id)
     form = WaitlistFilterForm(request.args)
     form.gender.choices = choices([("", "Any gender")] + [(g, g) for g in queries.waitlist_genders(program.id)])
-    statement = queries.waitlist_statement(program.id, _int_arg("age"), form.language.data or "",
-                                           form.gender.data or "", form.zip_code.data or "")
-    page = db.paginate(statement, page=request.args.get("page", 1, type=int),
+    statement = queries.waitlist_statement(program.id, _int_arg("age", 120), (form.language.data or "")[:40],
+                                           (form.gender.data or "")[:20], (form.zip_code.data or "")[:10])
+    page = db.paginate(statement, page=_page_arg(),
                        per_page=queries.PER_PAGE, error_out=False)
     if is_htmx():
         return render_template("coordinator/_waitlist_results.html", program=program, page=page, now=utcnow())
