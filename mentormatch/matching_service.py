@@ -204,6 +204,8 @@ class Cohort:
     youth: list[matching.Youth]
     mentor_profiles: list[matching.Mentor]
     config: matching.MatchConfig
+    # Waitlisted youth the engine cannot take as they are, with what to fix.
+    not_matchable: list[tuple[Application, str]]
 
 
 def load_cohort(program: Program, now: Optional[datetime] = None) -> Cohort:
@@ -211,18 +213,32 @@ def load_cohort(program: Program, now: Optional[datetime] = None) -> Cohort:
     now = now or utcnow()
     today = now.date()
     by_youth: dict[int, Application] = {}
-    youth = []
+    youth, not_matchable = [], []
     for application in waitlisted_applications(program.id):
-        profile = youth_profile(application, program.id, now)
-        if profile is not None:
-            by_youth[application.youth_id] = application
-            youth.append(profile)
+        try:
+            profile = youth_profile(application, program.id, now)
+        except matching.ProfileError as error:
+            not_matchable.append((application, f"The profile cannot be matched as it is: {error}"))
+            continue
+        if profile is None:
+            not_matchable.append((application, "No date of birth between ages 5 and 30 on file"))
+            continue
+        by_youth[application.youth_id] = application
+        youth.append(profile)
     mentors = [m for m in program_mentors(program.id) if m.is_cleared(today)]
     load = open_match_counts()
-    free = {m.id: m for m in mentors if m.capacity > load.get(m.id, 0)}
-    profiles = [mentor_profile(m, program.id, load.get(m.id, 0), True, today) for m in free.values()]
+    free, profiles = {}, []
+    for mentor in mentors:
+        if mentor.capacity <= load.get(mentor.id, 0):
+            continue
+        try:
+            profiles.append(mentor_profile(mentor, program.id, load.get(mentor.id, 0), True, today))
+        except matching.ProfileError:
+            log.warning("Mentor %s left out of matching: profile not usable", mentor.id, exc_info=True)
+            continue
+        free[mentor.id] = mentor
     config = program_config(program, do_not_match_pairs(program.id))
-    return Cohort(by_youth, free, youth, profiles, config)
+    return Cohort(by_youth, free, youth, profiles, config, not_matchable)
 
 
 # ---------------------------------------------------------------- runs
@@ -324,7 +340,8 @@ def _execute(run_id: int) -> MatchingRun:
     program = db.session.get(Program, run.program_id)
     cohort = load_cohort(program)
     run.config = cohort.config.to_dict()
-    run.youth_count, run.mentor_count = len(cohort.youth), len(cohort.mentor_profiles)
+    run.youth_count = len(cohort.youth) + len(cohort.not_matchable)
+    run.mentor_count = len(cohort.mentor_profiles)
     # The status fragment shows the cohort size while the engine works. Written on a
     # connection of its own: a commit here would expire every loaded row, and storing
     # the proposals would then reload them one query at a time.
@@ -370,8 +387,13 @@ def _execute(run_id: int) -> MatchingRun:
         )
         for u in unmatched
     )
+    db.session.add_all(
+        UnmatchedYouth(run_id=run.id, application_id=application.id, reason=reason, rule="profile",
+                       details={"feasible_mentors": 0})
+        for application, reason in cohort.not_matchable
+    )
     run.proposal_count = len(result.proposals)
-    run.unmatched_count = len(unmatched)
+    run.unmatched_count = len(unmatched) + len(cohort.not_matchable)
     run.total_score = result.total_score
     run.seconds = time.perf_counter() - started
     run.finished_at = utcnow()

@@ -196,3 +196,15 @@ def test_a_run_abandoned_by_a_stopped_server_does_not_block_the_next(app):
     assert matching_service.running_run(program.id) is None
     assert abandoned.status is RunStatus.FAILED and "server stopped" in abandoned.error
     assert run(program).status is RunStatus.DONE
+
+
+def test_a_waitlisted_youth_without_a_usable_age_is_listed_unmatched_with_what_to_fix(app):
+    program = make_program()
+    unknown = make_application(make_youth(19, date_of_birth=None), program)
+    make_application(make_youth(15), program)
+    make_mentor(programs=[program])
+    done = run(program)
+    assert (done.youth_count, done.proposal_count, done.unmatched_count) == (2, 1, 1)
+    [unmatched] = done.unmatched
+    assert unmatched.application_id == unknown.id and unmatched.rule == "profile"
+    assert unmatched.reason == "No date of birth between ages 5 and 30 on file"
