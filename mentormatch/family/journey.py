@@ -240,6 +240,7 @@ def decline_mentor(application: Application, match: Match, actor: User, reason: 
     close_match(match, actor, {"guardian": reason}, rematch=True)
     application.move_to(ApplicationStatus.WAITLISTED, actor, f"Family declined the proposed mentor: {reason}")
     db.session.commit()
+    notify_staff(application, "mentor_declined", reason=reason, actor=actor, mentor=match.mentor)
 
 
 def close_match(match: Match, actor: User, notes: dict, rematch: bool) -> None:

@@ -81,7 +81,8 @@ def notify_staff(application: Application, event: str, **context) -> None:
     coordinators = db.session.scalars(
         sa.select(User).where(User.role == Role.COORDINATOR, User.is_active_account)
     )
-    subjects = {"consent_withdrawn": "Guardian consent withdrawn: application {id} paused"}
+    subjects = {"consent_withdrawn": "Guardian consent withdrawn: application {id} paused",
+                "mentor_declined": "Proposed mentor declined by the family: application {id}"}
     for coordinator in coordinators:
         with force_locale("en"):
             mail.send(coordinator.email, subjects[event].format(id=application.id), event,

@@ -159,3 +159,23 @@ def test_welcome_email_is_in_the_language_chosen_at_sign_up(app, smtp):
     (message,) = smtp.inbox.wait_for(1)
     assert message["Subject"] == "Bienvenido/a a MentorMatch"
     assert "Hola, Maria:" in message.get_content()
+
+
+def test_a_declined_mentor_is_emailed_to_the_coordinators_with_the_reason(browser, smtp):
+    coordinator = make_user(Role.COORDINATOR, email="coord@example.org")
+    guardian = make_user(Role.GUARDIAN, first_name="Maria", last_name="Lopez")
+    application = make_application(make_youth(age=15, guardian=guardian, first_name="Ana"), make_program(),
+                                   status=ApplicationStatus.PROPOSED)
+    mentor = make_mentor(user=make_user(Role.MENTOR, first_name="Dana", last_name="Reyes"))
+    proposal = MatchProposal(application=application, mentor=mentor, score=0.8, status=ProposalStatus.APPROVED)
+    db.session.add_all([proposal, Match(application=application, mentor=mentor, proposal=proposal,
+                                        status=MatchStatus.AWAITING_FIRST_MEETING)])
+    db.session.commit()
+    browser.login(guardian.email, PASSWORD)
+    browser.post(f"/family/applications/{application.id}/decline", {"decline_reason": "Weekends only, please."},
+                 form_page=f"/family/applications/{application.id}")
+    (message,) = smtp.inbox.wait_for(1)
+    assert message["To"] == coordinator.email
+    assert message["Subject"] == f"Proposed mentor declined by the family: application {application.id}"
+    body = message.get_content()
+    assert "Maria Lopez declined the proposed mentor Dana Reyes" in body and "Weekends only, please." in body
