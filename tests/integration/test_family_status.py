@@ -208,3 +208,9 @@ def test_home_page_links_each_application_to_its_status(browser):
     _guardian, application = family(browser)
     home = browser.get("/home").get_data(as_text=True)
     assert f'href="/family/applications/{application.id}"' in home and "Apply for Ana" in home
+
+
+def test_a_proposed_application_without_an_approved_match_shows_no_mentor(browser):
+    _guardian, application = family(browser, status=ApplicationStatus.PROPOSED)
+    page = browser.get(f"/family/applications/{application.id}").get_data(as_text=True)
+    assert "A coordinator is arranging the mentor" in page and "Why this mentor" not in page
