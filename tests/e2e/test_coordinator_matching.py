@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 from mentormatch.extensions import db
 from mentormatch.models import ApplicationStatus, Clearance, ClearanceKind, Program, Role
 from tests.builders import PASSWORD, make_application, make_mentor, make_program, make_user, make_youth
+from tests.support.axe import axe_violations
 
 pytestmark = pytest.mark.e2e
 
@@ -74,6 +75,7 @@ def test_coordinator_clears_runs_swaps_approves_and_the_guardian_sees_the_mentor
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_text("Cleared: in the matching pool.")).to_be_visible()
     page.screenshot(path=str(SCREENSHOTS / "coordinator-mentor-clearance.png"), full_page=True)
+    assert axe_violations(page) == []
 
     page.goto(f"/coordinator/programs/{scene['program']}/matching")
     mark_page(page)
@@ -88,6 +90,7 @@ def test_coordinator_clears_runs_swaps_approves_and_the_guardian_sees_the_mentor
     expect(row.get_by_text("Shared interests")).to_be_visible()
     assert_no_reload(page)
     page.screenshot(path=str(SCREENSHOTS / "coordinator-proposal-expanded.png"), full_page=True)
+    assert axe_violations(page) == []
 
     swap = row.get_by_role("button", name=re.compile(r"^Swap to ")).first
     chosen = swap.inner_text().removeprefix("Swap to ").strip()
@@ -103,6 +106,7 @@ def test_coordinator_clears_runs_swaps_approves_and_the_guardian_sees_the_mentor
     expect(counts).to_contain_text("1 approved")
     assert_no_reload(page)
     page.screenshot(path=str(SCREENSHOTS / "coordinator-matching-run.png"), full_page=True)
+    assert axe_violations(page) == []
 
     page.get_by_role("button", name="Log out").click()
     log_in(page, scene["guardian"])
@@ -122,6 +126,7 @@ def test_coordinator_filters_rejects_and_bulk_approves_in_place(page, live_app):
     log_in(page, scene["coordinator"])
     expect(page.get_by_role("heading", name="Coordinator dashboard")).to_be_visible()
     page.screenshot(path=str(SCREENSHOTS / "coordinator-dashboard.png"), full_page=True)
+    assert axe_violations(page) == []
 
     page.get_by_role("link", name="Applications", exact=True).click()
     mark_page(page)
@@ -136,6 +141,7 @@ def test_coordinator_filters_rejects_and_bulk_approves_in_place(page, live_app):
     expect(results).to_contain_text("1 application")
     assert_no_reload(page)
     page.screenshot(path=str(SCREENSHOTS / "coordinator-applications.png"), full_page=True)
+    assert axe_violations(page) == []
 
     page.goto(f"/coordinator/programs/{scene['program']}/matching")
     mark_page(page)
@@ -167,3 +173,4 @@ def test_coordinator_filters_rejects_and_bulk_approves_in_place(page, live_app):
     page.get_by_label("Age", exact=True).select_option("")
     expect(waiting).to_contain_text("2 waiting")
     page.screenshot(path=str(SCREENSHOTS / "coordinator-waitlist.png"), full_page=True)
+    assert axe_violations(page) == []
