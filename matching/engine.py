@@ -277,7 +277,7 @@ def propose(
     *,
     candidates: int = 24,
     reserve: int = 104,
-    chunk_size: int = 2048,
+    chunk_size: int = 512,
 ) -> MatchResult:
     """Propose the assignment with the greatest total score plus wait bonus, exactly.
 
@@ -298,7 +298,7 @@ def propose(
     reserve : int
         Further mentors per youth kept for the optimality check.
     chunk_size : int
-        Youth scored at once (memory about ``chunk_size * m * 6`` bytes).
+        Youth scored at once by each thread (memory about ``chunk_size * m * 12`` bytes per thread).
 
     Returns
     -------
