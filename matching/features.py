@@ -115,6 +115,15 @@ def _classes(keys: list) -> tuple[np.ndarray, list]:
     return codes, list(index)
 
 
+def _row_classes(columns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Index of each row among the distinct rows of a numeric ``(n, d)`` array, and those rows ``(c, d)``.
+
+    Vectorised, unlike :func:`_classes`: no tuple per profile to allocate.
+    """
+    keys, codes = np.unique(columns, axis=0, return_inverse=True)
+    return codes.reshape(-1).astype(np.int64), keys
+
+
 class FeatureModel:
     """Features of one cohort, built once and queried by blocks of youth rows.
 
@@ -210,14 +219,10 @@ class FeatureModel:
 
         # Distance and age enter a pair only through (youth ZIP, limit, age) and
         # (mentor ZIP, age): a small class table replaces per-pair trigonometry.
-        self.place_y, place_y_keys = _classes(
-            list(zip(self.zip_y.tolist(), self.travel_limit.tolist(), self.age_y.tolist()))
-        )
-        self.place_m, place_m_keys = _classes(
-            list(zip(self.zip_m.tolist(), np.nan_to_num(self.age_m, nan=-1.0).tolist()))
-        )
-        yz, ylimit, yage = np.array(place_y_keys, dtype=np.float64).reshape(-1, 3).T
-        mz, mage = np.array(place_m_keys, dtype=np.float64).reshape(-1, 2).T
+        self.place_y, place_y_keys = _row_classes(np.column_stack([self.zip_y, self.travel_limit, self.age_y]))
+        self.place_m, place_m_keys = _row_classes(np.column_stack([self.zip_m, np.nan_to_num(self.age_m, nan=-1.0)]))
+        yz, ylimit, yage = place_y_keys.reshape(-1, 3).T
+        mz, mage = place_m_keys.reshape(-1, 2).T
         mage = np.where(mage < 0, np.nan, mage)
         miles = self.zip_miles[yz.astype(np.int64)][:, mz.astype(np.int64)]
         self.place_miles = miles
@@ -297,11 +302,11 @@ class FeatureModel:
         # Program, gender and language depend on the youth only through a few
         # classes; as an additive 0 / -inf table they cost one add per chunk,
         # where a boolean mask write costs several times more.
-        self.constraint_class, keys = _classes(
-            list(zip(self.program_class.tolist(), self.gender_class.tolist(), self.language_class.tolist()))
+        self.constraint_class, keys = _row_classes(
+            np.column_stack([self.program_class, self.gender_class, self.language_class])
         )
         constraint_ok = np.array(
-            [self.program_ok[p] & self.gender_ok[g] & self.language_ok[lang] for p, g, lang in keys],
+            [self.program_ok[p] & self.gender_ok[g] & self.language_ok[lang] for p, g, lang in keys.tolist()],
             dtype=bool,
         ).reshape(len(keys), self.m)
         self.constraint_penalty = np.where(constraint_ok, 0.0, -np.inf).astype(np.float32)
