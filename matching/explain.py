@@ -12,7 +12,7 @@ from matching.features import RULES, FeatureModel
 from matching.profiles import DAYS, PARTS_OF_DAY
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Reason:
     """One factor's part in a pair's score.
 
