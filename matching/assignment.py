@@ -59,8 +59,9 @@ duals below.
 The duals are rebuilt from the matching by complementary slackness: with
 ``a_i = v_{j(i)} - w_{i j(i)}`` for a matched youth and ``a_i = 0`` for an
 unmatched one, the least ``v >= 0`` with ``v_j >= a_i + w_ij`` on every candidate
-pair is a longest-path fixed point over alternating paths (Bellman-Ford, run
-vectorised over all pairs per sweep); then ``u_i = w_{i j(i)} - v_{j(i)}`` or 0.
+pair is a longest-path fixed point over alternating paths (Bellman-Ford,
+vectorised: the first sweep relaxes every pair, later ones only the pairs of
+youth whose mentor's price just rose); then ``u_i = w_{i j(i)} - v_{j(i)}`` or 0.
 Taking the least ``v`` gives the largest ``u``, which makes the cheap bound above
 pass as often as possible. Optimality of the matching implies ``v_j = 0`` for a
 mentor with a free slot and ``u >= 0``; both are checked.
@@ -94,6 +95,10 @@ GAIN_LIMIT = 2**26
 CHECK_MARGIN = 1e-5
 NEAR_MARGIN = 0.01
 """Reserve pairs this close to failing join the graph along with the failing ones."""
+RESCORE_GROUP = 2048
+"""Suspect youth scored together by the certificate check. Each group pays for
+gathering its mentor columns, so larger groups win (measured at 20,000 x 4,000:
+0.2 s with groups of 2,048, 1.1 s with groups of 512)."""
 
 ObjectiveRows = Callable[..., np.ndarray]
 """``objective_rows(rows, cols=None)``: scores of youth ``rows`` (r,) against mentors ``cols``
@@ -292,6 +297,12 @@ def _fill_free_places(
             load[j] += 1
 
 
+def _ranges(first: np.ndarray, stop: np.ndarray) -> np.ndarray:
+    """Concatenated ``arange(first[k], stop[k])`` over all k, shape (sum(stop - first),)."""
+    count = stop - first
+    return np.repeat(first - np.cumsum(count) + count, count) + np.arange(count.sum())
+
+
 def _potentials(
     capacity: np.ndarray,
     arc_youth: np.ndarray,
@@ -316,22 +327,29 @@ def _potentials(
     u, v : ndarray of int64, shapes (n,) and (m,)
     """
     n, m = len(mentor_of), len(capacity)
-    order = np.argsort(arc_mentor, kind="stable")
-    by_youth, by_mentor, by_gain = arc_youth[order], arc_mentor[order], gain[order]
-    starts = np.flatnonzero(np.r_[True, by_mentor[1:] != by_mentor[:-1]]) if len(order) else np.zeros(0, int)
-    mentors_with_arcs = by_mentor[starts]
     matched = mentor_of >= 0
     partner = np.where(matched, mentor_of, 0)
+    # Arcs grouped by youth and mentees grouped by mentor: after the first sweep
+    # only arcs of youth whose mentor's price just rose can raise another price.
+    order = np.argsort(arc_youth, kind="stable")
+    by_youth, by_mentor, by_gain = arc_youth[order], arc_mentor[order], gain[order]
+    arc_start = np.searchsorted(by_youth, np.arange(n + 1))
+    mentees = np.flatnonzero(matched)[np.argsort(mentor_of[matched], kind="stable")]
+    mentee_start = np.searchsorted(mentor_of[mentees], np.arange(m + 1))
     v = np.zeros(m, np.int64)
+    youth = np.arange(n)
     # A longest path visits each node at most once, so n + m sweeps always suffice.
     for _ in range(n + m + 1):
-        offset = np.where(matched, v[partner] - matched_gain, 0)
-        best = np.maximum.reduceat(offset[by_youth] + by_gain, starts) if len(starts) else np.zeros(0, np.int64)
-        updated = np.zeros(m, np.int64)
-        updated[mentors_with_arcs] = np.maximum(best, 0)
-        if np.array_equal(updated, v):
+        arcs = _ranges(arc_start[youth], arc_start[youth + 1])
+        tail = by_youth[arcs]
+        offset = np.where(matched[tail], v[partner[tail]] - matched_gain[tail], 0)
+        updated = v.copy()
+        np.maximum.at(updated, by_mentor[arcs], offset + by_gain[arcs])
+        changed = np.flatnonzero(updated > v)
+        if not len(changed):
             break
         v = updated
+        youth = mentees[_ranges(mentee_start[changed], mentee_start[changed + 1])]
     else:
         raise RuntimeError("assignment is not optimal: a gainful cycle remains in the candidate graph")
     u = np.where(matched, matched_gain - v[partner], 0)
@@ -429,8 +447,8 @@ def assign_exact(
         Further mentors per youth kept in memory for the certificate check
         (``reserve * n_youth`` pairs); any value gives the same optimum.
     chunk_size : int
-        Youth rows scored at once by each thread (one per core); bounds memory
-        at ``chunk_size x m`` floats per thread.
+        Youth rows scored at once by each thread (one per core) while pruning;
+        bounds memory at ``chunk_size x m`` floats per thread.
 
     Returns
     -------
@@ -449,7 +467,7 @@ def assign_exact(
     timings["assign"] = timings["certify"] = 0.0
     scale = _scale(float(np.max(graph.score + bonus[graph.youth], initial=0.0)))
     margin = max(CHECK_MARGIN, 1.0 / scale)
-    rescorer = _Rescorer(objective_rows, len(capacity), Pairs.concat([graph, spare]), chunk_size)
+    rescorer = _Rescorer(objective_rows, len(capacity), Pairs.concat([graph, spare]), RESCORE_GROUP)
     rounds = added = 0
     while True:
         rounds += 1
