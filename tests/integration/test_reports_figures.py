@@ -161,3 +161,10 @@ def test_all_programs_and_a_bad_range_fall_back_to_the_last_twelve_months(browse
     page = browser.get("/reports/?start=2025-06-01&end=2025-01-01").get_data(as_text=True)
     assert "The end comes before the start." in page
     assert f"{(date.today() - timedelta(days=365)).isoformat()} to {date.today().isoformat()} · all programs" in page
+
+
+@pytest.mark.parametrize("query", ["start=0001-01-01", "end=9999-12-31", "start=2026-02-30&end=x",
+                                   "program=99999999999999999999"])
+def test_far_or_broken_filters_fall_back_instead_of_failing(browser, coordinator, query):
+    for url in (f"/reports/?{query}", f"/reports/summary.csv?{query}"):
+        assert browser.get(url).status_code == 200
