@@ -101,8 +101,10 @@ def log_check_in(match: Match, actor: User, *, occurred_on: date, party: CheckIn
         notes=notes.strip(), logged_by_id=actor.id,
     )
     db.session.add(check_in)
-    record_audit(actor, "match.meeting_logged" if is_mentor_meeting else "match.check_in", check_in,
-                 after={"match_id": match.id, "occurred_on": occurred_on.isoformat(),
+    db.session.flush()
+    # Recorded on the match, so its audit trail tells the whole story of the pair.
+    record_audit(actor, "match.meeting_logged" if is_mentor_meeting else "match.check_in", match,
+                 after={"check_in_id": check_in.id, "occurred_on": occurred_on.isoformat(),
                         "party": party.value, "method": method.value,
                         "relationship_quality": relationship_quality, "safety_concern": safety_concern})
     if safety_concern:
@@ -112,9 +114,8 @@ def log_check_in(match: Match, actor: User, *, occurred_on: date, party: CheckIn
 
 def resolve_concern(check_in: CheckIn, actor: User) -> None:
     check_in.safety_resolved_at = utcnow()
-    record_audit(actor, "match.safety_resolved", check_in, before={"safety_resolved_at": None},
-                 after={"safety_resolved_at": check_in.safety_resolved_at.isoformat(),
-                        "match_id": check_in.match_id})
+    record_audit(actor, "match.safety_resolved", check_in.match, before={"safety_resolved_at": None},
+                 after={"safety_resolved_at": check_in.safety_resolved_at.isoformat()}, check_in_id=check_in.id)
 
 
 def close_match(match: Match, actor: User, *, planned: bool, reason: ClosureReason, notes: dict[str, str],

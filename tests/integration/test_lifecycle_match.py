@@ -289,3 +289,19 @@ def test_a_closed_match_takes_no_more_check_ins_or_meetings(browser):
     browser.logout()
     assert browser.login(match.mentor.user.email, PASSWORD).status_code == 302
     assert browser.get(f"/matches/{match.id}/meetings/new").status_code == 404
+
+
+def test_the_match_audit_trail_tells_the_pair_s_story(browser):
+    login_coordinator(browser)
+    match = proposed_match(held_on=date.today() - timedelta(days=20))
+    browser.post(f"/matches/{match.id}/check-ins/new", {
+        "occurred_on": date.today().isoformat(), "party": "mentor", "method": "phone", "relationship_quality": "",
+        "safety_concern": "y"},
+        form_page=f"/matches/{match.id}/check-ins/new")
+    check_in = db.session.scalar(sa.select(CheckIn).where(CheckIn.match_id == match.id))
+    browser.post(f"/matches/check-ins/{check_in.id}/resolve", form_page=f"/matches/{match.id}")
+    assert actions_of(match) == ["match.check_in", "match.safety_concern", "match.safety_resolved"]
+    page = browser.get(f"/matches/{match.id}").get_data(as_text=True)
+    trail = browser.get(f"/coordinator/audit/matches/{match.id}").get_data(as_text=True)
+    assert f"/coordinator/audit/matches/{match.id}" in page
+    assert "match.safety_resolved" in trail or "safety resolved" in trail.lower()
