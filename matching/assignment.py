@@ -352,7 +352,8 @@ def _potentials(
         youth = mentees[_ranges(mentee_start[changed], mentee_start[changed + 1])]
     else:
         raise RuntimeError("assignment is not optimal: a gainful cycle remains in the candidate graph")
-    u = np.where(matched, matched_gain - v[partner], 0)
+    u = np.zeros(n, np.int64)
+    u[matched] = matched_gain[matched] - v[mentor_of[matched]]
     load = np.bincount(mentor_of[matched], minlength=m)
     if (v[load < capacity] > 0).any() or (u < 0).any():
         raise RuntimeError("assignment is not optimal: complementary slackness fails")

@@ -199,3 +199,10 @@ def test_a_youth_whose_fits_all_score_zero_still_gets_a_free_place(candidates):
     assert {p.youth_id for p in result.proposals} == {"zero", "fan"}
     assert result.unmatched == []
     assert result.objective == pytest.approx(1.0)
+
+
+def test_a_run_without_mentors_or_without_youth_proposes_nothing():
+    result = propose([make_youth()], [])
+    assert result.proposals == []
+    assert result.unmatched[0].reason == "No mentors in this run"
+    assert propose([], [make_mentor()]).proposals == []
