@@ -2,7 +2,8 @@
 
 Each UnmatchedYouth row carries the blocking ``rule`` the matching service found: one of
 ``matching.RULES``, ``"competition"`` when feasible mentors existed but were filled by closer fits, or
-``"no_mentors"`` when the run had no mentor at all. Its ``details`` count mentors per rule; the
+``"no_mentors"`` when the run had no mentor at all, ``"profile"`` when the youth's own record kept them
+out (not a recruitment gap, so not counted). Its ``details`` count mentors per rule; the
 condition the youth stated (language, gender preference, travel limit, ZIP, free slots) is read from
 ``details`` when a run stored it there and otherwise from the youth's own record.
 """
@@ -90,7 +91,9 @@ def _key(row: UnmatchedYouth) -> tuple[str, tuple]:
         return "capacity" if rule == "capacity" else "no_mentor", ()
     if rule == "do_not_match":
         return rule, ()
-    return "filled", ()
+    if rule == "competition":
+        return "filled", ()
+    return "", ()
 
 
 def _sentence(rule: str, key: tuple, n: int) -> str:
@@ -130,6 +133,8 @@ def recruitment_gaps(program: Optional[Program] = None) -> list[Gap]:
         .options(so.selectinload(UnmatchedYouth.application).selectinload(Application.youth))
     )
     names = {r.id: r.program.name for r in runs}
-    counts = Counter((row.run_id, *_key(row)) for row in rows)
+    # A youth whose own profile keeps them out of matching ("profile") needs their record fixed,
+    # not a new mentor, so only known mentor shortages are counted.
+    counts = Counter(key for key in ((row.run_id, *_key(row)) for row in rows) if key[1])
     gaps = [Gap(rule, n, _sentence(rule, key, n), names[run_id]) for (run_id, rule, key), n in counts.items()]
     return sorted(gaps, key=lambda g: (-g.count, g.program, g.sentence))

@@ -68,6 +68,7 @@ def test_recruitment_gaps_say_which_mentors_are_needed(browser, app):
     unmatched(run, "availability", availability=["mon-evening", "wed-evening"])
     unmatched(run, "distance", zip_code="95758", max_travel_miles=5.0)
     unmatched(run, "competition", details={"feasible_mentors": 4, "excluded_by": {}})
+    unmatched(run, "profile", details={"feasible_mentors": 0}, required_language="Tagalog")
     failed = MatchingRun(program=program, status=RunStatus.FAILED)
     db.session.add(failed)
     db.session.commit()
@@ -85,6 +86,7 @@ def test_recruitment_gaps_say_which_mentors_are_needed(browser, app):
     ]
     assert "female" not in gaps, "only the latest finished run counts"
     assert "Hmong" not in gaps, "youth no longer waiting are left out"
+    assert "Tagalog" not in gaps and gaps.count("<li>") == 6, "a youth's own incomplete record is no recruitment gap"
     exported = browser.get(f"/reports/recruitment-gaps.csv?program={program.id}").get_data(as_text=True)
     assert "Cadets,3,3 youth need a Spanish-speaking mentor in 95823" in exported
 
