@@ -355,7 +355,7 @@ def seed(today: date | None = None) -> dict[str, int]:
     programs = _programs()
     mentors = _mentors(rng, programs, coordinator, today)
     youth_count = _youth(rng, programs, coordinator, today)
-    from mentormatch.demo_history import seed_history  # it reads this module's word lists
+    from mentormatch.demo_history import seed_history  # imported here: it reads this module's accounts
     seed_history(programs, mentors, coordinator, today)
     db.session.commit()
     decided = _matching(programs, coordinator)
