@@ -1,5 +1,5 @@
-"""A coordinator's journeys through a match: a safety concern reaches the dashboard at once, and a
-closure with rematch puts the youth back on the waitlist."""
+"""Journeys through a match: a safety concern reaches the dashboard at once, a closure with rematch
+puts the youth back on the waitlist, and a mentor logs a meeting from their home page."""
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -14,13 +14,14 @@ from tests.support.axe import axe_violations
 pytestmark = pytest.mark.e2e
 
 
-def active_match(youth_first: str, program_name: str = "Youth Leadership Academy"):
+def active_match(youth_first: str, program_name: str = "Youth Leadership Academy", mentor_email: str | None = None):
     program = make_program(name=program_name)
     youth = make_youth(age=15, first_name=youth_first, last_name="Reyes",
                        guardian=make_user(Role.GUARDIAN, first_name="Rosa", last_name="Reyes"))
     application = make_application(youth, program, status=ApplicationStatus.MATCHED,
                                    waiting_since=utcnow() - timedelta(days=120))
-    mentor = make_mentor(programs=[program], user=make_user(Role.MENTOR, first_name="Dana", last_name="Nguyen"))
+    names = {"email": mentor_email} if mentor_email else {}
+    mentor = make_mentor(programs=[program], user=make_user(Role.MENTOR, first_name="Dana", last_name="Nguyen", **names))
     return make_match(application, mentor, held_on=date.today() - timedelta(days=60))
 
 
@@ -85,3 +86,19 @@ def test_closing_a_match_with_rematch_puts_the_youth_back_on_the_waitlist(page, 
 
     page.goto(f"/coordinator/programs/{program_id}/waitlist")
     expect(page.get_by_text("Mateo Reyes")).to_be_visible()
+
+
+
+def test_a_mentor_logs_a_meeting_from_their_home_page(page, seed):
+    seed(active_match, "Lucia", mentor_email="dana@example.org")
+    log_in(page, "dana@example.org")
+    mentee = page.locator("article", has_text="Lucia R.")
+    mentee.get_by_role("button", name="Log a meeting").click()
+    expect(page.get_by_role("heading", name="Log a meeting with Lucia R.")).to_be_visible()
+    assert axe_violations(page) == []
+    page.get_by_label("How you met").select_option("in_person")
+    page.get_by_label("What you did (optional)").fill("Practised for the academy fitness test")
+    page.get_by_role("button", name="Log the meeting").click()
+    expect(page.get_by_text("Meeting logged. Thank you.")).to_be_visible()
+    page.get_by_role("button", name="Log a meeting").click()
+    expect(page.get_by_text("Practised for the academy fitness test")).to_be_visible()
