@@ -7,26 +7,12 @@ from __future__ import annotations
 
 import threading
 
-import pytest
 import sqlalchemy as sa
 
 from mentormatch.coordinator import decisions
 from mentormatch.extensions import db
 from mentormatch.models import Match, MatchProposal, ProposalStatus, Role, User
 from tests.builders import make_application, make_mentor, make_program, make_proposal, make_user, make_youth
-
-
-@pytest.fixture
-def on_postgresql(db_kind):
-    """Row locks only mean something on PostgreSQL; run this with `--db postgresql`."""
-    if db_kind != "postgresql":
-        pytest.skip("needs --db postgresql; test_sqlite_serialises_two_approvals covers SQLite")
-
-
-@pytest.fixture
-def on_sqlite(db_kind):
-    if db_kind != "sqlite":
-        pytest.skip("SQLite variant; test_two_approvals_race_for_the_last_place covers PostgreSQL")
 
 
 def last_place_race(app) -> tuple[list[str], int]:
@@ -70,10 +56,6 @@ def assert_exactly_one_wins(outcomes: list[str], matches: int) -> None:
     assert statuses == [ProposalStatus.APPROVED.value, ProposalStatus.PENDING.value]
 
 
-@pytest.mark.postgres
-def test_two_approvals_race_for_the_last_place(app, on_postgresql):
-    assert_exactly_one_wins(*last_place_race(app))
-
-
-def test_sqlite_serialises_two_approvals(app, on_sqlite):
+def test_two_approvals_race_for_the_last_place(app):
+    """Runs in both suites: PostgreSQL's row lock and SQLite's single writer must each let one win."""
     assert_exactly_one_wins(*last_place_race(app))
