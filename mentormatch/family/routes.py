@@ -41,6 +41,21 @@ from mentormatch.models import (
     record_audit,
 )
 
+family_required = roles_required(Role.GUARDIAN, Role.YOUTH)
+guardian_required = roles_required(Role.GUARDIAN)
+
+STEP_FORMS = {1: AboutForm, 2: InterestsForm, 3: AvailabilityForm, 4: PreferencesForm}
+STEP_FIELDS = {
+    1: ("first_name", "last_name", "date_of_birth", "grade_completed", "school", "zip_code", "gender", "languages"),
+    2: ("interests", "goals"),
+    3: ("availability",),
+    4: ("mentor_gender_preference", "required_language", "max_travel_miles"),
+}
+
+bp.add_app_template_filter(interest_label, "interest_label")
+bp.add_app_template_filter(language_label, "language_label")
+
+
 @bp.app_template_filter("rule_summary")
 def rule_summary(program: Program) -> str:
     """Program.rule_summary in the reader's language."""
@@ -54,26 +69,9 @@ def rule_summary(program: Program) -> str:
     return text + "; " + _("grade %(grade)s completed", grade=program.min_grade_completed)
 
 
-bp.add_app_template_filter(interest_label, "interest_label")
-bp.add_app_template_filter(language_label, "language_label")
-
-family_required = roles_required(Role.GUARDIAN, Role.YOUTH)
-guardian_required = roles_required(Role.GUARDIAN)
-
-STEP_FORMS = {1: AboutForm, 2: InterestsForm, 3: AvailabilityForm, 4: PreferencesForm}
-
-
 def step_titles() -> dict[int, str]:
     return {1: _("About the young person"), 2: _("Interests and goals"), 3: _("Availability"),
             4: _("Preferences"), 5: _("Review and submit")}
-
-
-STEP_FIELDS = {
-    1: ("first_name", "last_name", "date_of_birth", "grade_completed", "school", "zip_code", "gender", "languages"),
-    2: ("interests", "goals"),
-    3: ("availability",),
-    4: ("mentor_gender_preference", "required_language", "max_travel_miles"),
-}
 
 
 def get_application_or_404(application_id: int) -> Application:
