@@ -116,13 +116,15 @@ class Assignment:
     similarity : ndarray of float64, shape (n,)
         Score of each youth's matched pair (``nan`` when unmatched), as solved.
     youth_potential, mentor_potential : ndarray of float64, shapes (n,) and (m,)
-        Optimal LP duals ``u`` and ``v`` that certify optimality over all pairs.
+        Optimal LP duals ``u`` and ``v`` of the quantised weights, in weight units,
+        that certify optimality over all pairs.
     candidate_pairs : int
         Pairs in the final graph.
     rounds : int
         Solves needed until the certificate held (1 when pruning lost nothing).
     pairs_added : int
-        Pruned pairs added back by the certificate check.
+        Left-out pairs moved into the graph by the certificate check: the failing
+        ones and those within ``NEAR_MARGIN`` of failing.
     timings : dict of str to float
         Seconds per stage.
     """
