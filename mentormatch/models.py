@@ -412,7 +412,7 @@ APPLICATION_TRANSITIONS: dict[ApplicationStatus, frozenset[ApplicationStatus]] =
     ),
     _S.INFO_REQUESTED: frozenset({_S.UNDER_REVIEW, _S.PAUSED, _S.WITHDRAWN}),
     _S.WAITLISTED: frozenset({_S.PROPOSED, _S.PAUSED, _S.WITHDRAWN, _S.INELIGIBLE}),
-    _S.PROPOSED: frozenset({_S.MATCHED, _S.WAITLISTED, _S.PAUSED, _S.WITHDRAWN}),
+    _S.PROPOSED: frozenset({_S.MATCHED, _S.WAITLISTED, _S.PAUSED, _S.WITHDRAWN, _S.CLOSED}),
     _S.MATCHED: frozenset({_S.CLOSED, _S.WAITLISTED, _S.PAUSED, _S.WITHDRAWN}),
     _S.PAUSED: frozenset({_S.UNDER_REVIEW, _S.WITHDRAWN, _S.CLOSED}),
     _S.INELIGIBLE: frozenset(),

@@ -139,9 +139,5 @@ def close_match(match: Match, actor: User, *, planned: bool, reason: ClosureReas
     why = f"Match closed: {reason.label.lower()}."
     if rematch:
         application.move_to(ApplicationStatus.WAITLISTED, actor, why + " Back on the waitlist for a new mentor.")
-    elif application.status is ApplicationStatus.MATCHED:
-        application.move_to(ApplicationStatus.CLOSED, actor, why)
     else:
-        # Before the first meeting an application is still "proposed", which may not become
-        # "closed"; the family's application ends as withdrawn, with the reason kept.
-        application.move_to(ApplicationStatus.WITHDRAWN, actor, why + " No rematch.")
+        application.move_to(ApplicationStatus.CLOSED, actor, why + " No rematch.")

@@ -199,14 +199,14 @@ def test_close_without_rematch_ends_the_application(browser):
     assert match.application.status is ApplicationStatus.CLOSED
 
 
-def test_closing_before_the_first_meeting_without_rematch_withdraws_the_application(browser):
+def test_closing_before_the_first_meeting_without_rematch_closes_the_application(browser):
     login_coordinator(browser)
     match = proposed_match()
     browser.post(f"/matches/{match.id}/close", {"planned": "no", "reason": "other", "rematch": "no",
                                                 "contact_rule": "none"}, form_page=f"/matches/{match.id}/close")
     db.session.refresh(match)
     assert match.status is MatchStatus.CLOSED
-    assert match.application.status is ApplicationStatus.WITHDRAWN
+    assert match.application.status is ApplicationStatus.CLOSED
 
 
 def test_a_closure_needs_the_planned_and_rematch_answers(browser):
