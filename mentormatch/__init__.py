@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from flask import Flask, has_request_context, request, session
-from flask_babel import get_locale
+from flask_babel import get_locale, gettext
 from flask_login import current_user
 from werkzeug.routing import IntegerConverter
 
@@ -42,6 +42,7 @@ def create_app(overrides: Optional[dict[str, Any]] = None) -> Flask:
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please log in to see that page."
     login_manager.login_message_category = "info"
+    login_manager.localize_callback = gettext
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(ROOT / "translations"))
     babel.init_app(app, locale_selector=_select_locale)
 

@@ -52,6 +52,8 @@ MODEL_LABELS = (
     _l("The service is busy or down for maintenance"),
     _l("Your change was not saved. Please try again in a minute."),
     _l("The form expired or was sent from elsewhere. Reload the page and send it again."),
+    # mentormatch/__init__.py: what the login page says to someone sent there from a protected link.
+    _l("Please log in to see that page."),
 )
 
 

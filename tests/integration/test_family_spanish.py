@@ -125,3 +125,10 @@ def test_staff_pages_stay_in_english(browser):
     make_mentor(user=mentor)
     browser.login(mentor.email, PASSWORD)
     assert "Your clearances" in browser.get("/mentor/clearances").get_data(as_text=True)
+
+
+def test_the_log_in_prompt_for_a_protected_page_is_in_spanish(browser):
+    switch_to_spanish(browser)
+    response = browser.get("/family/data")
+    assert "/account/login" in response.headers["Location"]
+    assert "Inicie sesión para ver esa página." in browser.get(response.headers["Location"]).get_data(as_text=True)
