@@ -247,22 +247,41 @@ class MatchResult:
 
     def alternatives(self, youth_id: str | int, k: int = 3) -> list[Alternative]:
         """The ``k`` best feasible mentors for a youth, best first, the chosen one marked."""
+        return self.alternatives_of([youth_id], k)[youth_id]
+
+    def alternatives_of(self, youth_ids: list, k: int = 3, block: int = 256) -> dict:
+        """:meth:`alternatives` for many youth at once, a block of youth per pass.
+
+        Returns
+        -------
+        dict of youth id to list of Alternative
+        """
         model = self._model
-        if youth_id not in model.youth_index:
-            raise KeyError(f"unknown youth id {youth_id!r}")
-        i = model.youth_index[youth_id]
-        rows = np.array([i])
-        feasible = model.rule_codes(rows)[0] == 0
-        factors = model.factor_matrices(rows)[:, 0, :]
-        scores = np.clip(model.weights @ factors, 0.0, 1.0)
-        candidates = np.flatnonzero(feasible)
-        ranked = candidates[np.argsort(-scores[candidates], kind="stable")][:k]
-        chosen = self._assignment.mentor_of[i]
-        reasons = pair_reasons_batch(model, np.full(len(ranked), i), ranked, factors[:, ranked].T)
-        return [
-            Alternative(model.mentors[j].id, float(scores[j]), r, bool(j == chosen))
-            for j, r in zip(ranked.tolist(), reasons)
-        ]
+        unknown = [y for y in youth_ids if y not in model.youth_index]
+        if unknown:
+            raise KeyError(f"unknown youth id {unknown[0]!r}")
+        indices = np.array([model.youth_index[y] for y in youth_ids], dtype=np.int64)
+        out: dict = {}
+        for start in range(0, len(indices), block):
+            rows = indices[start : start + block]
+            factors = model.factor_matrices(rows)  # (6, r, m)
+            scores = np.clip(np.einsum("f,frm->rm", model.weights, factors), 0.0, 1.0)
+            ranked_scores = np.where(model.rule_codes(rows) == 0, scores, -1.0)
+            order = np.argsort(-ranked_scores, axis=1, kind="stable")[:, :k]
+            pair_rows, pair_cols = [], []
+            for local, row in enumerate(rows.tolist()):
+                cols = [j for j in order[local].tolist() if ranked_scores[local, j] >= 0.0]
+                pair_rows.extend([local] * len(cols))
+                pair_cols.extend(cols)
+            local_rows, cols = np.array(pair_rows, dtype=np.int64), np.array(pair_cols, dtype=np.int64)
+            reasons = pair_reasons_batch(model, rows[local_rows], cols, factors[:, local_rows, cols].T)
+            for row in rows.tolist():
+                out[model.youth[row].id] = []
+            for local, j, r in zip(local_rows.tolist(), cols.tolist(), reasons):
+                i = int(rows[local])
+                chosen = self._assignment.mentor_of[i]
+                out[model.youth[i].id].append(Alternative(model.mentors[j].id, float(scores[local, j]), r, bool(j == chosen)))
+        return out
 
     def check(self) -> list[str]:
         """Every violated rule of the proposals, in words; empty when the result is valid."""

@@ -248,12 +248,16 @@ def _reasons(reasons) -> list[dict[str, Any]]:
     return [r.to_dict() for r in reasons]
 
 
-def _alternatives(result: matching.MatchResult, youth_id: int) -> list[dict[str, Any]]:
-    options = result.alternatives(youth_id, ALTERNATIVES_KEPT + 1)
-    return [
-        {"mentor_id": a.mentor_id, "score": a.score, "reasons": _reasons(a.reasons)}
-        for a in options if not a.chosen
-    ][:ALTERNATIVES_KEPT]
+def _alternatives(result: matching.MatchResult, youth_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """Each youth's best other mentors, computed for all of them in one batch."""
+    options = result.alternatives_of(youth_ids, ALTERNATIVES_KEPT + 1)
+    return {
+        youth_id: [
+            {"mentor_id": a.mentor_id, "score": a.score, "reasons": _reasons(a.reasons)}
+            for a in found if not a.chosen
+        ][:ALTERNATIVES_KEPT]
+        for youth_id, found in options.items()
+    }
 
 
 def _explain_unmatched(cohort: Cohort, unmatched: list[matching.Unmatched]) -> dict[Any, tuple]:
@@ -366,6 +370,8 @@ def _execute(run_id: int) -> MatchingRun:
                                                    MatchingRun.id != run.id)))
         .values(status=ProposalStatus.SUPERSEDED)
     )
+    proposals = result.proposals
+    alternatives = _alternatives(result, [p.youth_id for p in proposals])
     db.session.add_all(
         MatchProposal(
             run_id=run.id,
@@ -373,9 +379,9 @@ def _execute(run_id: int) -> MatchingRun:
             mentor_id=p.mentor_id,
             score=min(max(p.score, 0.0), 1.0),
             reasons=_reasons(p.reasons),
-            alternatives=_alternatives(result, p.youth_id),
+            alternatives=alternatives[p.youth_id],
         )
-        for p in result.proposals
+        for p in proposals
     )
     db.session.add_all(
         UnmatchedYouth(
