@@ -38,13 +38,13 @@ path_ints = st.one_of(st.integers(min_value=1, max_value=40), st.sampled_from([0
 
 
 def _field_names() -> list[str]:
-    names, seen, todo = set(), set(), [FlaskForm]
-    while todo:
-        cls = todo.pop()
+    names, seen, pending = set(), set(), [FlaskForm]
+    while pending:
+        cls = pending.pop()
         if cls in seen:
             continue
         seen.add(cls)
-        todo.extend(cls.__subclasses__())
+        pending.extend(cls.__subclasses__())
         names.update(name for name in dir(cls) if isinstance(getattr(cls, name, None), UnboundField))
     return sorted(names)
 
