@@ -22,6 +22,7 @@ from mentormatch.auth.forms import (
     YouthRegisterForm,
 )
 from mentormatch.extensions import db, limiter
+from mentormatch.family.notify import send_welcome
 from mentormatch.models import (
     AccessToken,
     Mentor,
@@ -126,6 +127,7 @@ def _create_account(role: Role, form, email: str) -> User:
         )
     record_audit(user, "account.register", user, role=role.value)
     db.session.commit()
+    send_welcome(user)
     return user
 
 

@@ -222,3 +222,12 @@ def test_language_choice_persists_on_the_account(browser):
     browser.post("/account/language", {"lang": "es", "next": "/home"}, form_page="/home")
     db.session.refresh(user)
     assert user.locale == "es"
+
+
+def test_registration_sends_a_welcome_email_in_the_chosen_language(browser, smtp):
+    browser.post("/account/language", {"lang": "es", "next": "/"}, form_page="/")
+    browser.post("/account/register/guardian", registration(), form_page="/account/register/guardian")
+    smtp.inbox.wait_for(1)
+    [message] = smtp.inbox.to("maria@example.org")
+    assert message["Subject"] == "Bienvenido/a a MentorMatch"
+    assert "Hola Maria" in message.get_content()
