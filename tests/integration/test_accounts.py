@@ -230,4 +230,4 @@ def test_registration_sends_a_welcome_email_in_the_chosen_language(browser, smtp
     smtp.inbox.wait_for(1)
     [message] = smtp.inbox.to("maria@example.org")
     assert message["Subject"] == "Bienvenido/a a MentorMatch"
-    assert "Hola Maria" in message.get_content()
+    assert "Hola, Maria" in message.get_content() and "Su cuenta está lista" in message.get_content()
