@@ -36,7 +36,7 @@ def test_guardian_registers_sees_family_home_and_logs_out(page, seed):
     page.get_by_role("button", name="Create account").click()
     expect(page.get_by_role("heading", name="Welcome, Maria")).to_be_visible()
     expect(page.get_by_role("heading", name="Your children")).to_be_visible()
-    expect(page.get_by_text("Sacramento Explorer Post 300")).to_be_visible()
+    expect(page.get_by_role("link", name="Apply to Sacramento Explorer Post 300")).to_be_visible()
     log_out(page)
     page.get_by_role("link", name="Log in").click()
     page.get_by_label("E-mail").fill("maria@example.org")
