@@ -12,6 +12,7 @@ from werkzeug.routing import IntegerConverter
 
 from mentormatch import access, config, security
 from mentormatch.extensions import babel, csrf, db, limiter, login_manager, migrate
+from mentormatch.requests import MentorMatchRequest
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -27,6 +28,7 @@ def create_app(overrides: Optional[dict[str, Any]] = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     # Ids in URLs fit the database's integer columns; anything larger is simply not found.
     app.url_map.converters["int"] = DatabaseIdConverter
+    app.request_class = MentorMatchRequest
     app.config.update(config.from_environment(app.instance_path))
     if overrides:
         app.config.update(overrides)

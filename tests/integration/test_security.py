@@ -140,3 +140,12 @@ def test_an_unexpected_error_shows_a_friendly_page_not_a_trace(app, client):
     assert response.status_code == 500
     assert "Something went wrong on our side" in response.get_data(as_text=True)
     assert "secret internals" not in response.get_data(as_text=True)
+
+
+def test_nul_characters_are_dropped_from_what_is_sent(browser):
+    """PostgreSQL cannot take a NUL in text; a search containing one still answers."""
+    coordinator = make_user(Role.COORDINATOR)
+    browser.login(coordinator.email, PASSWORD)
+    response = browser.get("/coordinator/applications", query_string={"q": "Pat\x00rick", "status": "waitlisted"})
+    assert response.status_code == 200
+    assert "\x00" not in response.get_data(as_text=True)
