@@ -98,6 +98,19 @@ def _set(profile: object, name: str, value: object) -> None:
     object.__setattr__(profile, name, value)
 
 
+def _check_shared_fields(profile: object, kind: str) -> None:
+    """Check and normalise the fields youth and mentors both have."""
+    pid = profile.id
+    _check_word(kind, pid, "gender", profile.gender, optional=False)
+    _set(profile, "gender", profile.gender.strip().lower())
+    _set(profile, "languages", _text_set(kind, pid, "languages", profile.languages))
+    _set(profile, "interests", _text_set(kind, pid, "interests", profile.interests))
+    _check_word(kind, pid, "text", profile.text, optional=False)
+    _set(profile, "slots", _slot_set(kind, pid, profile.slots))
+    _check_zip(kind, pid, profile.zip)
+    _set(profile, "programs", _program_set(kind, pid, profile.programs))
+
+
 @dataclass(frozen=True)
 class Youth:
     """A young person waiting for a mentor.
@@ -124,14 +137,7 @@ class Youth:
         kind, pid = "youth", self.id
         _check_id(kind, pid)
         _check_int(kind, pid, "age", self.age, 5, 30)
-        _check_word(kind, pid, "gender", self.gender, optional=False)
-        _set(self, "gender", self.gender.strip().lower())
-        _set(self, "languages", _text_set(kind, pid, "languages", self.languages))
-        _set(self, "interests", _text_set(kind, pid, "interests", self.interests))
-        _check_word(kind, pid, "text", self.text, optional=False)
-        _set(self, "slots", _slot_set(kind, pid, self.slots))
-        _check_zip(kind, pid, self.zip)
-        _set(self, "programs", _program_set(kind, pid, self.programs))
+        _check_shared_fields(self, kind)
         for name in ("mentor_gender_preference", "required_language"):
             value = getattr(self, name)
             _check_word(kind, pid, name, value, optional=True)
@@ -167,14 +173,7 @@ class Mentor:
         _check_id(kind, pid)
         if self.age is not None:
             _check_int(kind, pid, "age", self.age, 16, 110)
-        _check_word(kind, pid, "gender", self.gender, optional=False)
-        _set(self, "gender", self.gender.strip().lower())
-        _set(self, "languages", _text_set(kind, pid, "languages", self.languages))
-        _set(self, "interests", _text_set(kind, pid, "interests", self.interests))
-        _check_word(kind, pid, "text", self.text, optional=False)
-        _set(self, "slots", _slot_set(kind, pid, self.slots))
-        _check_zip(kind, pid, self.zip)
-        _set(self, "programs", _program_set(kind, pid, self.programs))
+        _check_shared_fields(self, kind)
         _check_int(kind, pid, "capacity", self.capacity, 0, 1_000)
         _check_int(kind, pid, "active_mentees", self.active_mentees, 0, 1_000)
         if not isinstance(self.cleared, bool):
