@@ -1,8 +1,8 @@
 """A coordinator's decisions on proposals, re-checked against the database at the moment they are made.
 
 Approval counts a mentor's open matches and inserts the new one in a single
-transaction that holds the mentor's lock, so two coordinators approving at once
-can never take a mentor past capacity.
+transaction that holds the mentor's and the application's locks, so two coordinators
+approving at once can never take a mentor past capacity or give a youth two mentors.
 """
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from flask_babel import force_locale, lazy_gettext
 
 from mentormatch import mail
@@ -26,8 +27,32 @@ from mentormatch.models import (
     Mentor,
     ProposalStatus,
     User,
+    Youth,
     record_audit,
     utcnow,
+)
+
+
+def _application():
+    return so.joinedload(MatchProposal.application, innerjoin=True)
+
+
+def _mentor():
+    return so.joinedload(MatchProposal.mentor, innerjoin=True)
+
+
+# What the e-mails about a new match read, in one statement: the youth with guardian and own
+# account, the program, the mentor's account.
+NOTIFY_OPTIONS = (
+    _application().joinedload(Application.youth, innerjoin=True).joinedload(Youth.guardian),
+    _application().joinedload(Application.youth, innerjoin=True).joinedload(Youth.user),
+    _application().joinedload(Application.program, innerjoin=True),
+    _mentor().joinedload(Mentor.user, innerjoin=True),
+)
+# The approval checks also read the consents and the mentor's clearances: three statements in all.
+CHECK_OPTIONS = NOTIFY_OPTIONS + (
+    _application().selectinload(Application.consents),
+    _mentor().selectinload(Mentor.clearances),
 )
 
 
@@ -35,15 +60,38 @@ class DecisionRefused(Exception):
     """The decision no longer holds: the message says why, and nothing was changed."""
 
 
-def lock_mentor(mentor_id: int) -> None:
-    """Hold the mentor until commit: a row lock on PostgreSQL, the single write lock on SQLite."""
+def lock_for_approval(mentor_id: int, application_id: int) -> None:
+    """Hold the mentor and the youth's application until commit: row locks on PostgreSQL, the
+    single write lock on SQLite."""
     if db.session.get_bind().dialect.name == "sqlite":
         # SQLite lets one writer in at a time; taking the write lock before counting
         # makes the count and the insert one step that another writer waits for.
         db.session.connection().exec_driver_sql("BEGIN IMMEDIATE")
     else:
-        db.session.execute(sa.select(Mentor.id).where(Mentor.id == mentor_id).with_for_update())
+        # FOR NO KEY UPDATE: approvals for one mentor queue behind each other, while rows that
+        # merely point at the mentor (a do-not-match pair, a match) can still be inserted.
+        db.session.execute(sa.select(Mentor.id).where(Mentor.id == mentor_id).with_for_update(key_share=True))
+        # Two proposals for one youth name two mentors, so the mentor's lock alone would let
+        # both be approved at once. Mentor first, then application, on every path: no two
+        # approvals can wait on each other in a circle.
+        db.session.execute(sa.select(Application.id).where(Application.id == application_id)
+                           .with_for_update(key_share=True))
     # Anything read before the lock may be stale; read it again under the lock.
+    db.session.expire_all()
+
+
+def lock_application(application_id: int) -> None:
+    """Hold the youth's application until commit, so a rejection, swap or rule-out cannot cross an
+    approval of the same youth: it waits for the approval and then sees its outcome.
+
+    Only the application is taken (never a mentor after it), so these never wait on an
+    approval in a circle.
+    """
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.connection().exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        db.session.execute(sa.select(Application.id).where(Application.id == application_id)
+                           .with_for_update(key_share=True))
     db.session.expire_all()
 
 
@@ -102,6 +150,9 @@ def _approve_locked(proposal: MatchProposal, actor: User, notify: bool = True) -
                                  f"Mentor proposed: {proposal.mentor.user.first_name}")
     db.session.commit()
     if notify:
+        # The commit expired every row; read back what the e-mails show in one go.
+        db.session.scalar(sa.select(MatchProposal).where(MatchProposal.id == proposal.id)
+                          .options(*NOTIFY_OPTIONS))
         notify_match(match)
     return match
 
@@ -111,9 +162,13 @@ def approve(proposal_id: int, actor: User, notify: bool = True) -> Match:
 
     `notify=False` is for loading demo data, where nobody should be e-mailed.
     """
-    mentor_id = db.session.scalar(sa.select(MatchProposal.mentor_id).where(MatchProposal.id == proposal_id))
-    lock_mentor(mentor_id)
-    proposal = db.session.get(MatchProposal, proposal_id)
+    mentor_id, application_id = db.session.execute(
+        sa.select(MatchProposal.mentor_id, MatchProposal.application_id)
+        .where(MatchProposal.id == proposal_id)
+    ).one()
+    lock_for_approval(mentor_id, application_id)
+    proposal = db.session.scalar(sa.select(MatchProposal).where(MatchProposal.id == proposal_id)
+                                 .options(*CHECK_OPTIONS))
     if proposal.mentor_id != mentor_id:
         db.session.rollback()
         raise DecisionRefused("The proposal changed while you were deciding; look again.")
@@ -122,8 +177,19 @@ def approve(proposal_id: int, actor: User, notify: bool = True) -> Match:
 
 def reject(proposal: MatchProposal, actor: User, reason: str) -> None:
     """Turn a pending proposal down; the youth stays on the waitlist for the next run."""
+    lock_application(proposal.application_id)
+    _reject_locked(proposal, actor, reason)
+    db.session.commit()
+
+
+def _refuse_unless_pending(proposal: MatchProposal) -> None:
     if proposal.status is not ProposalStatus.PENDING:
+        db.session.rollback()
         raise DecisionRefused(f"This proposal is already {proposal.status.label.lower()}.")
+
+
+def _reject_locked(proposal: MatchProposal, actor: User, reason: str) -> None:
+    _refuse_unless_pending(proposal)
     proposal.status = ProposalStatus.REJECTED
     proposal.decided_by_id = actor.id
     proposal.decided_at = utcnow()
@@ -131,15 +197,15 @@ def reject(proposal: MatchProposal, actor: User, reason: str) -> None:
     record_audit(actor, "proposal.reject", proposal, before={"status": "pending"},
                  after={"status": "rejected", "reason": reason},
                  application_id=proposal.application_id)
-    db.session.commit()
 
 
 def swap(proposal: MatchProposal, actor: User, mentor_id: int) -> None:
     """Point a pending proposal at one of its alternatives; the old mentor becomes an alternative."""
-    if proposal.status is not ProposalStatus.PENDING:
-        raise DecisionRefused(f"This proposal is already {proposal.status.label.lower()}.")
+    lock_application(proposal.application_id)
+    _refuse_unless_pending(proposal)
     chosen = next((a for a in proposal.alternatives if a["mentor_id"] == mentor_id), None)
     if chosen is None:
+        db.session.rollback()
         raise DecisionRefused("That mentor is not one of this youth's alternatives.")
     previous = {"mentor_id": proposal.mentor_id, "score": proposal.score, "reasons": proposal.reasons}
     others = [a for a in proposal.alternatives if a["mentor_id"] != mentor_id]
@@ -161,7 +227,7 @@ def hand_pick(application: Application, run_id: Optional[int], mentor_id: int, a
         raise DecisionRefused(f"{candidate.mentor.user.full_name} cannot be matched: {candidate.excluded_by}.")
     application_id, score, reasons = application.id, candidate.score, candidate.reasons
     db.session.rollback()
-    lock_mentor(mentor_id)
+    lock_for_approval(mentor_id, application_id)
     proposal = MatchProposal(run_id=run_id, application_id=application_id, mentor_id=mentor_id,
                              score=min(max(score, 0.0), 1.0), reasons=reasons, alternatives=[])
     db.session.add(proposal)
@@ -174,6 +240,8 @@ def hand_pick(application: Application, run_id: Optional[int], mentor_id: int, a
 def rule_out(youth_id: int, mentor_id: int, reason: str, actor: User,
              proposal: Optional[MatchProposal] = None) -> DoNotMatch:
     """Record a do-not-match pair; a pending proposal for that pair is rejected with the same reason."""
+    if proposal is not None:
+        lock_application(proposal.application_id)
     pair = db.session.scalar(sa.select(DoNotMatch).where(DoNotMatch.youth_id == youth_id,
                                                          DoNotMatch.mentor_id == mentor_id))
     if pair is None:
@@ -182,7 +250,7 @@ def rule_out(youth_id: int, mentor_id: int, reason: str, actor: User,
         record_audit(actor, "do_not_match.create", pair, youth_id=youth_id, mentor_id=mentor_id,
                      reason=reason)
     if proposal is not None and proposal.status is ProposalStatus.PENDING:
-        reject(proposal, actor, f"Do not match: {reason}")
+        _reject_locked(proposal, actor, f"Do not match: {reason}")
     db.session.commit()
     return pair
 
