@@ -3,7 +3,9 @@
 Seeds a throwaway PostgreSQL with 10,000 waitlisted youth, 2,000 cleared mentors and one
 matching run, serves the app with gunicorn (2 workers), and measures with wrk at 20
 connections: the coordinator dashboard, the proposals page, the waitlist and an approve
-action, then a bare "hello" app under the same gunicorn as the machine's ceiling.
+action, then a bare "hello" app under the same gunicorn as the machine's ceiling. The
+account settings page, the lightest page behind the login, is measured too: it is the floor
+that session, user loading and the layout put under every logged-in page.
 
     .venv/bin/python bench/load.py [--youth 10000] [--mentors 2000] [--seconds 10]
 
@@ -240,6 +242,8 @@ def main() -> None:
         try:
             cookie, token = log_in(base)
             pages = [
+                # The lightest page behind the login: session, user and layout, no queue to read.
+                ("account settings (floor)", "/account/settings"),
                 ("coordinator dashboard", "/home"),
                 ("proposals page", f"/coordinator/runs/{seeded['run_id']}"),
                 ("waitlist", f"/coordinator/programs/{seeded['program_id']}/waitlist"),
@@ -261,10 +265,10 @@ def main() -> None:
         server.stop()
 
     print(f"\nwrk -t2 -c{CONNECTIONS} -d{args.seconds}s, gunicorn 2 workers, PostgreSQL, {os.cpu_count()} cores")
-    print(f"{'endpoint':<24}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'% of hello':>12}{'non-2xx':>9}")
+    print(f"{'endpoint':<26}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'% of hello':>12}{'non-2xx':>9}")
     for name, r in rows + [("bare hello (ceiling)", ceiling)]:
         share = 100 * r["rps"] / ceiling["rps"]
-        print(f"{name:<24}{r['rps']:>9.0f}{r['p50']:>9.1f}{r['p95']:>9.1f}{r['p99']:>9.1f}{share:>11.0f}%"
+        print(f"{name:<26}{r['rps']:>9.0f}{r['p50']:>9.1f}{r['p95']:>9.1f}{r['p99']:>9.1f}{share:>11.0f}%"
               f"{r['non2xx']:>9}")
 
 

@@ -48,6 +48,8 @@ def from_environment(instance_path: str) -> dict:
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": False,
         "BABEL_DEFAULT_LOCALE": "en",
+        # Seconds a server may reuse a whole-table figure (median waits, cadence counts) it has not seen change.
+        "FIGURES_MAX_AGE": float(os.environ.get("FIGURES_MAX_AGE", "60")),
     }
 
 

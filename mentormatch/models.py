@@ -437,6 +437,8 @@ class Application(db.Model):
             sqlite_where=sa.text("status NOT IN ('ineligible', 'withdrawn', 'closed')"),
             postgresql_where=sa.text("status NOT IN ('ineligible', 'withdrawn', 'closed')"),
         ),
+        # The waitlist reads a program's waiting applications in order of their wait.
+        sa.Index("ix_applications_queue", "program_id", "status", "waiting_since", "id"),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
@@ -751,6 +753,9 @@ class MatchProposal(db.Model):
     __tablename__ = "match_proposals"
     __table_args__ = (
         sa.CheckConstraint("score >= 0 AND score <= 1", name="score"),
+        # A run's proposals a page at a time, best score first, with or without a status filter.
+        sa.Index("ix_match_proposals_run_status_score", "run_id", "status", "score", "id"),
+        sa.Index("ix_match_proposals_run_score", "run_id", "score", "id"),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)

@@ -5,6 +5,7 @@ number of queries a page issues does not grow with the number of rows.
 """
 from __future__ import annotations
 
+import functools
 import statistics
 from collections import defaultdict
 from datetime import date, timedelta
@@ -31,6 +32,7 @@ from mentormatch.models import (
     ProposalStatus,
     RunStatus,
     UnmatchedYouth,
+    User,
     Youth,
     age_on,
     utcnow,
@@ -39,6 +41,7 @@ from mentormatch.models import (
 PER_PAGE = 25
 PROPOSALS_PER_PAGE = 50
 EXPIRY_WINDOW_DAYS = 30
+NOT_GIVEN = "Not given"
 AGE_BANDS = ((0, 13, "12 and under"), (14, 15, "14–15"), (16, 17, "16–17"), (18, 99, "18 and over"))
 
 
@@ -59,29 +62,67 @@ def _years_before(day: date, years: int) -> date:
 # ---------------------------------------------------------------- dashboard
 
 
-def at_risk_matches() -> list[Match]:
-    """Open matches whose mentor is no longer cleared."""
+@functools.cache
+def _doubtful_mentors():
+    """Mentors not plainly cleared on the day given as `today`: the complement of those whose latest
+    verified record of every required kind passed and has not expired.
+
+    A record tied on its date with another verified record of its kind does not count as plainly
+    cleared, so ties fall to the exact check in Python (Mentor.is_cleared) rather than slip
+    through. Built once: composing the expression costs more than running it.
+    """
+    today = sa.bindparam("today", type_=sa.Date)
+    conditions = [Mentor.status == MentorStatus.APPROVED]
+    for kind in REQUIRED_CLEARANCES:
+        record, later = so.aliased(Clearance), so.aliased(Clearance)
+        newer_or_tied = (
+            sa.select(later.id)
+            .where(later.mentor_id == record.mentor_id, later.kind == kind, later.verified_at.is_not(None),
+                   later.id != record.id, later.completed_on >= record.completed_on)
+            .exists()
+        )
+        conditions.append(
+            sa.select(record.id)
+            .where(record.mentor_id == Mentor.id, record.kind == kind, record.verified_at.is_not(None),
+                   record.passed, sa.or_(record.expires_on.is_(None), record.expires_on >= today),
+                   ~newer_or_tied)
+            .exists()
+        )
+    return sa.select(Mentor.id).where(~sa.and_(*conditions))
+
+
+def at_risk_matches(today: Optional[date] = None) -> list[Match]:
+    """Open matches whose mentor is no longer cleared.
+
+    The database leaves out the matches whose mentor is plainly cleared, so the page loads only
+    the few in doubt, however many matches are open.
+    """
+    today = today or date.today()
+    doubtful = _doubtful_mentors()
     matches = db.session.scalars(
         sa.select(Match)
-        .where(Match.status.in_(OPEN_MATCH_STATUSES))
+        .where(Match.status.in_(OPEN_MATCH_STATUSES), Match.mentor_id.in_(doubtful))
         .options(
-            so.selectinload(Match.mentor).selectinload(Mentor.clearances),
-            so.selectinload(Match.mentor).selectinload(Mentor.user),
-            so.selectinload(Match.application).selectinload(Application.youth),
-            so.selectinload(Match.application).selectinload(Application.program),
+            so.joinedload(Match.mentor, innerjoin=True).subqueryload(Mentor.clearances),
+            so.joinedload(Match.mentor, innerjoin=True).joinedload(Mentor.user, innerjoin=True),
+            so.joinedload(Match.application, innerjoin=True).joinedload(Application.youth, innerjoin=True),
+            so.joinedload(Match.application, innerjoin=True).joinedload(Application.program, innerjoin=True),
         )
-        .order_by(Match.approved_at)
+        .order_by(Match.approved_at),
+        {"today": today},
     )
-    return [m for m in matches if not m.mentor.is_cleared()]
+    return [m for m in matches if not m.mentor.is_cleared(today)]
 
 
 def guardian_declines(limit: int = 10) -> list[MatchProposal]:
     return list(db.session.scalars(
         sa.select(MatchProposal)
         .where(MatchProposal.status == ProposalStatus.DECLINED_BY_GUARDIAN)
-        .options(so.selectinload(MatchProposal.application).selectinload(Application.youth),
-                 so.selectinload(MatchProposal.application).selectinload(Application.program),
-                 so.selectinload(MatchProposal.mentor).selectinload(Mentor.user))
+        .options(so.joinedload(MatchProposal.application, innerjoin=True)
+                 .joinedload(Application.youth, innerjoin=True),
+                 so.joinedload(MatchProposal.application, innerjoin=True)
+                 .joinedload(Application.program, innerjoin=True),
+                 so.joinedload(MatchProposal.mentor, innerjoin=True).joinedload(Mentor.user, innerjoin=True))
         .order_by(MatchProposal.decided_at.desc())
         .limit(limit)
     ))
@@ -220,10 +261,18 @@ def proposals_statement(run_id: int, status: str):
         sa.select(MatchProposal)
         .where(MatchProposal.run_id == run_id)
         .options(
-            so.selectinload(MatchProposal.application).selectinload(Application.youth),
-            so.selectinload(MatchProposal.mentor).selectinload(Mentor.user),
+            # A list row shows the reasons; the alternatives are read when a row is expanded.
+            so.defer(MatchProposal.alternatives),
+            # Each row has exactly one youth and one mentor, joined in the same query with only
+            # the columns a row shows (a full youth or mentor carries several JSON lists).
+            so.joinedload(MatchProposal.application, innerjoin=True)
+            .load_only(Application.youth_id, Application.program_id, Application.status)
+            .joinedload(Application.youth, innerjoin=True)
+            .load_only(Youth.first_name, Youth.last_name, Youth.date_of_birth),
+            so.joinedload(MatchProposal.mentor, innerjoin=True).load_only(Mentor.user_id, Mentor.capacity)
+            .joinedload(Mentor.user, innerjoin=True).load_only(User.first_name, User.last_name),
         )
-        .order_by(MatchProposal.score.desc(), MatchProposal.id)
+        .order_by(MatchProposal.score.desc(), MatchProposal.id.desc())
     )
     if status:
         statement = statement.where(MatchProposal.status == ProposalStatus(status))
@@ -234,9 +283,9 @@ def proposal_with_rows(proposal_id: int) -> Optional[MatchProposal]:
     return db.session.scalar(
         sa.select(MatchProposal).where(MatchProposal.id == proposal_id)
         .options(
-            so.selectinload(MatchProposal.application).selectinload(Application.youth),
-            so.selectinload(MatchProposal.mentor).selectinload(Mentor.user),
-            so.selectinload(MatchProposal.run),
+            so.joinedload(MatchProposal.application, innerjoin=True).joinedload(Application.youth, innerjoin=True),
+            so.joinedload(MatchProposal.mentor, innerjoin=True).joinedload(Mentor.user, innerjoin=True),
+            so.joinedload(MatchProposal.run),
         )
     )
 
@@ -253,7 +302,10 @@ def mentors_by_id(ids: list[int]) -> dict[int, Mentor]:
 def unmatched_statement(run_id: int):
     return (
         sa.select(UnmatchedYouth).where(UnmatchedYouth.run_id == run_id)
-        .options(so.selectinload(UnmatchedYouth.application).selectinload(Application.youth))
+        .options(so.defer(UnmatchedYouth.details),
+                 so.joinedload(UnmatchedYouth.application, innerjoin=True)
+                 .load_only(Application.youth_id, Application.program_id, Application.status)
+                 .joinedload(Application.youth, innerjoin=True).load_only(Youth.first_name, Youth.last_name))
         .order_by(UnmatchedYouth.id)
     )
 
@@ -323,9 +375,9 @@ def fairness(program_id: int) -> dict[str, list[dict[str, Any]]]:
                                                "language": defaultdict(list)}
     for waiting_since, gender, born, languages in rows:
         days = max(0, (now - waiting_since).days) if waiting_since else 0
-        groups["gender"][gender or "Not given"].append(days)
+        groups["gender"][gender or NOT_GIVEN].append(days)
         groups["age band"][age_band(age_on(born, now.date()) if born else None)].append(days)
-        for language in languages or ["Not given"]:
+        for language in languages or [NOT_GIVEN]:
             groups["language"][language].append(days)
     return {
         name: sorted(
@@ -335,15 +387,6 @@ def fairness(program_id: int) -> dict[str, list[dict[str, Any]]]:
         )
         for name, by in groups.items()
     }
-
-
-def waitlist_genders(program_id: int) -> list[str]:
-    return [g for (g,) in db.session.execute(
-        sa.select(Youth.gender).join(Application.youth)
-        .where(Application.program_id == program_id,
-               Application.status == ApplicationStatus.WAITLISTED)
-        .distinct().order_by(Youth.gender)
-    ) if g]
 
 
 # ---------------------------------------------------------------- audit

@@ -8,7 +8,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from matching import RULE_LABELS
 
-from mentormatch import matching_service
+from mentormatch import figures, matching_service
 from mentormatch.access import is_htmx, staff_required
 from mentormatch.coordinator import bp, decisions, queries
 from mentormatch.coordinator.forms import (
@@ -110,19 +110,20 @@ def applications():
 @staff_required
 def review_application(application_id: int):
     """One application with the youth's full profile and consent record."""
-    application = get_application_or_404(application_id)
-    record_audit(current_user, "application.view", application)
-    db.session.commit()
-    return _review_page(application, DecisionForm())
+    return _review_page(get_application_or_404(application_id), DecisionForm())
 
 
 def _review_page(application: Application, form: DecisionForm, status: int = 200):
+    """The full record, audited each time it is shown (a refused decision shows it again)."""
     proposals, matches = queries.application_history(application.id)
     allowed = [k for k, (s, _) in DECISIONS.items() if application.can_move_to(s)]
     form.decision.choices = choices([(k, DECISIONS[k][1]) for k in allowed])
-    return render_template("coordinator/application.html", application=application, form=form,
-                           allowed=allowed, proposals=proposals, matches=matches,
-                           today=utcnow().date()), status
+    page = render_template("coordinator/application.html", application=application, form=form,
+                           allowed=allowed, proposals=proposals, matches=matches, today=utcnow().date())
+    # Committed after rendering, which leaves the rows loaded for the page loaded.
+    record_audit(current_user, "application.view", application)
+    db.session.commit()
+    return page, status
 
 
 @bp.route("/applications/<int:application_id>/decision", methods=["POST"])
@@ -312,13 +313,17 @@ def _run_context(run: MatchingRun) -> dict:
     if run.status is not RunStatus.DONE:
         return {"run": run, "elapsed": int((utcnow() - run.started_at).total_seconds())}
     status = _status_arg(ProposalStatus) if "status" in request.args else "pending"
+    counts = queries.proposal_counts(run.id)
+    # The totals are known already (the counts by status; the run's unmatched figure, fixed when
+    # it finished), so neither list pays for a second count of its rows.
     page = db.paginate(queries.proposals_statement(run.id, status), page=_page_arg(),
-                       per_page=queries.PROPOSALS_PER_PAGE, error_out=False)
-    return {"run": run, "page": page, "status": status, "counts": queries.proposal_counts(run.id),
-            "unmatched": db.paginate(queries.unmatched_statement(run.id), page=_page_arg("upage"),
-                                     per_page=queries.PROPOSALS_PER_PAGE, error_out=False),
-            "approve_form": ApproveForm(),
-            "latest": queries.is_run_latest(run)}
+                       per_page=queries.PROPOSALS_PER_PAGE, error_out=False, count=False)
+    page.total = counts[status] if status else sum(counts.values())
+    unmatched = db.paginate(queries.unmatched_statement(run.id), page=_page_arg("upage"),
+                            per_page=queries.PROPOSALS_PER_PAGE, error_out=False, count=False)
+    unmatched.total = run.unmatched_count
+    return {"run": run, "page": page, "status": status, "counts": counts, "unmatched": unmatched,
+            "approve_form": ApproveForm(), "latest": queries.is_run_latest(run)}
 
 
 @bp.route("/runs/<int:run_id>")
@@ -508,15 +513,20 @@ def waitlist(program_id: int):
     """The program's waitlist, longest wait first, with filters and median waits by group."""
     program = db.get_or_404(Program, program_id)
     form = WaitlistFilterForm(request.args)
-    form.gender.choices = choices([("", "Any gender")] + [(g, g) for g in queries.waitlist_genders(program.id)])
     statement = queries.waitlist_statement(program.id, _int_arg("age", 120), (form.language.data or "")[:40],
                                            (form.gender.data or "")[:20], (form.zip_code.data or "")[:10])
     page = db.paginate(statement, page=_page_arg(),
                        per_page=queries.PER_PAGE, error_out=False)
     if is_htmx():
         return render_template("coordinator/_waitlist_results.html", program=program, page=page, now=utcnow())
+    fairness = figures.cached("fairness", queries.fairness, program.id)
+    genders = sorted(row["group"] for row in fairness["gender"] if row["group"] != queries.NOT_GIVEN)
+    form.gender.choices = choices([("", "Any gender")] + [(g, g) for g in genders])
     return render_template("coordinator/waitlist.html", program=program, form=form, page=page,
-                           fairness=queries.fairness(program.id), now=utcnow())
+                           fairness=fairness, now=utcnow())
+
+
+TRAIL_VIEWS = {"applications": "application.audit_trail.view", "matches": "match.audit_trail.view"}
 
 
 @bp.route("/audit/<any(applications, mentors, matches):object_type>/<int:object_id>")
@@ -524,5 +534,11 @@ def waitlist(program_id: int):
 def audit_trail(object_type: str, object_id: int):
     """Every recorded event on an application, mentor or match, newest first."""
     obj = db.get_or_404(queries.AUDITED[object_type], object_id)
-    return render_template("coordinator/audit.html", obj=obj, object_type=object_type,
+    page = render_template("coordinator/audit.html", obj=obj, object_type=object_type,
                            events=queries.audit_trail(object_type, object_id))
+    if object_type in TRAIL_VIEWS:
+        # A youth's trail shows the family's names and e-mail, the consent and the meeting details, so
+        # reading it is audited like reading the record; this showing is listed from the next one on.
+        record_audit(current_user, TRAIL_VIEWS[object_type], obj)
+        db.session.commit()
+    return page

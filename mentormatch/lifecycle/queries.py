@@ -10,7 +10,7 @@ import sqlalchemy.orm as so
 from flask import abort
 from flask_login import current_user
 
-from mentormatch import cadence
+from mentormatch import cadence, figures
 from mentormatch.extensions import db
 from mentormatch.models import (
     Application,
@@ -23,12 +23,16 @@ from mentormatch.models import (
     Youth,
 )
 
+# The rows a match refers to are joined into its own query, and its check-ins come in one more
+# (a subquery load, not IN lists of 500 ids), so loading every open match takes two statements
+# however many there are.
 MATCH_OPTIONS = (
-    so.selectinload(Match.application).selectinload(Application.youth).selectinload(Youth.guardian),
-    so.selectinload(Match.application).selectinload(Application.program),
-    so.selectinload(Match.mentor).selectinload(Mentor.user),
-    so.selectinload(Match.approved_by),
-    so.selectinload(Match.check_ins).selectinload(CheckIn.logged_by),
+    so.joinedload(Match.application, innerjoin=True).joinedload(Application.youth, innerjoin=True)
+    .joinedload(Youth.guardian),
+    so.joinedload(Match.application, innerjoin=True).joinedload(Application.program, innerjoin=True),
+    so.joinedload(Match.mentor, innerjoin=True).joinedload(Mentor.user, innerjoin=True),
+    so.joinedload(Match.approved_by),
+    so.subqueryload(Match.check_ins).joinedload(CheckIn.logged_by),
 )
 
 
@@ -101,20 +105,25 @@ def unresolved_concerns() -> list[CheckIn]:
         sa.select(CheckIn)
         .where(CheckIn.safety_concern, CheckIn.safety_resolved_at.is_(None))
         .options(
-            so.selectinload(CheckIn.match).selectinload(Match.application).selectinload(Application.youth),
-            so.selectinload(CheckIn.match).selectinload(Match.application).selectinload(Application.program),
-            so.selectinload(CheckIn.match).selectinload(Match.mentor).selectinload(Mentor.user),
-            so.selectinload(CheckIn.logged_by),
+            so.joinedload(CheckIn.match, innerjoin=True).joinedload(Match.application, innerjoin=True)
+            .joinedload(Application.youth, innerjoin=True),
+            so.joinedload(CheckIn.match, innerjoin=True).joinedload(Match.application, innerjoin=True)
+            .joinedload(Application.program, innerjoin=True),
+            so.joinedload(CheckIn.match, innerjoin=True).joinedload(Match.mentor, innerjoin=True)
+            .joinedload(Mentor.user, innerjoin=True),
+            so.joinedload(CheckIn.logged_by),
         )
         .order_by(CheckIn.created_at)
     ))
 
 
-def dashboard_alerts() -> dict:
-    """What the staff dashboard must show at once: unresolved safety concerns, overdue and at-risk counts."""
+def cadence_counts() -> dict[str, int]:
+    """How many open matches have a check-in overdue, and how many went 30 days without a meeting."""
     watches = open_matches()
-    return {
-        "concerns": unresolved_concerns(),
-        "overdue": sum(w.cadence.overdue is not None for w in watches),
-        "at_risk": sum(w.cadence.at_risk for w in watches),
-    }
+    return {"overdue": sum(w.cadence.overdue is not None for w in watches),
+            "at_risk": sum(w.cadence.at_risk for w in watches)}
+
+
+def dashboard_alerts() -> dict:
+    """What the staff dashboard must show: unresolved safety concerns (read fresh each time), overdue and at-risk counts."""
+    return {"concerns": unresolved_concerns(), **figures.cached("cadence", cadence_counts)}

@@ -29,7 +29,16 @@ from mentormatch.lifecycle.queries import (
     open_matches,
     staff_members,
 )
-from mentormatch.models import CheckIn, CheckInParty, ClosureReason, ContactMethod, MatchStatus, Role, User
+from mentormatch.models import (
+    CheckIn,
+    CheckInParty,
+    ClosureReason,
+    ContactMethod,
+    MatchStatus,
+    Role,
+    User,
+    record_audit,
+)
 
 
 def _is_minor(match) -> bool:
@@ -51,7 +60,7 @@ def _first_meeting_form(match, formdata=None) -> FirstMeetingForm:
 
 
 def _page(match, **forms):
-    """The match page with any form that failed validation kept as typed."""
+    """The match page with any form that failed validation kept as typed; every showing is audited."""
     youth, mentor = match.youth, match.mentor.user
     defaults = {
         "meeting_form": _first_meeting_form(match),
@@ -64,9 +73,14 @@ def _page(match, **forms):
         "resolve_form": ResolveConcernForm(),
     }
     defaults.update(forms)
-    return render_template("lifecycle/match.html", match=match, minor=_is_minor(match),
+    page = render_template("lifecycle/match.html", match=match, minor=_is_minor(match),
                            cadence=cadence.for_match(match, date.today(), horizon_days=31),
                            **defaults)
+    # The page is the youth's case record (check-in and exit notes, the family's names), so staff
+    # reading it is audited; committed after rendering, which leaves the rows loaded for the page loaded.
+    record_audit(current_user, "match.view", match)
+    db.session.commit()
+    return page
 
 
 @bp.route("/")

@@ -1,6 +1,7 @@
 """Front page and home pages."""
 from __future__ import annotations
 
+import functools
 from datetime import date, timedelta
 
 import sqlalchemy as sa
@@ -116,43 +117,44 @@ def _mentor_home():
     )
 
 
-def _count(statement) -> int:
-    return db.session.scalar(sa.select(sa.func.count()).select_from(statement.subquery())) or 0
+@functools.cache
+def _staff_counts_statement():
+    """The dashboard's work counts as one statement, built once (`today` and `soon` are bound per call)."""
+
+    def count(column, *where):
+        return sa.select(sa.func.count(column)).where(*where).scalar_subquery()
+
+    expiring = (
+        sa.select(sa.func.count(sa.distinct(Clearance.mentor_id)))
+        .join(Mentor)
+        .where(
+            Mentor.status == MentorStatus.APPROVED,
+            Clearance.verified_at.is_not(None),
+            Clearance.expires_on.between(sa.bindparam("today", type_=sa.Date), sa.bindparam("soon", type_=sa.Date)),
+        )
+        .scalar_subquery()
+    )
+    columns = {
+        "to_review": count(Application.id, Application.status == ApplicationStatus.UNDER_REVIEW),
+        "consent_missing": count(Application.id, Application.status == ApplicationStatus.AWAITING_CONSENT),
+        "mentors_waiting": count(Mentor.id, Mentor.status == MentorStatus.APPLIED),
+        "expiring": expiring,
+        "proposals_pending": count(MatchProposal.id, MatchProposal.status == ProposalStatus.PENDING),
+        "guardian_declines": count(MatchProposal.id, MatchProposal.status == ProposalStatus.DECLINED_BY_GUARDIAN),
+        "waitlisted": count(Application.id, Application.status == ApplicationStatus.WAITLISTED),
+        "active_matches": count(Match.id, Match.status.in_(OPEN_MATCH_STATUSES)),
+    }
+    return sa.select(*(c.label(name) for name, c in columns.items()))
+
+
+def _staff_counts(today: date) -> dict[str, int]:
+    row = db.session.execute(_staff_counts_statement(),
+                             {"today": today, "soon": today + timedelta(days=30)}).one()
+    return {name: value or 0 for name, value in row._mapping.items()}
 
 
 def _staff_home():
-    today = date.today()
-    counts = {
-        "to_review": _count(
-            sa.select(Application.id).where(Application.status == ApplicationStatus.UNDER_REVIEW)
-        ),
-        "consent_missing": _count(
-            sa.select(Application.id).where(Application.status == ApplicationStatus.AWAITING_CONSENT)
-        ),
-        "mentors_waiting": _count(sa.select(Mentor.id).where(Mentor.status == MentorStatus.APPLIED)),
-        "expiring": _count(
-            sa.select(Clearance.mentor_id)
-            .join(Mentor)
-            .where(
-                Mentor.status == MentorStatus.APPROVED,
-                Clearance.verified_at.is_not(None),
-                Clearance.expires_on.between(today, today + timedelta(days=30)),
-            )
-            .distinct()
-        ),
-        "proposals_pending": _count(
-            sa.select(MatchProposal.id).where(MatchProposal.status == ProposalStatus.PENDING)
-        ),
-        "guardian_declines": _count(
-            sa.select(MatchProposal.id).where(
-                MatchProposal.status == ProposalStatus.DECLINED_BY_GUARDIAN
-            )
-        ),
-        "waitlisted": _count(
-            sa.select(Application.id).where(Application.status == ApplicationStatus.WAITLISTED)
-        ),
-        "active_matches": _count(sa.select(Match.id).where(Match.status.in_(OPEN_MATCH_STATUSES))),
-    }
+    counts = _staff_counts(date.today())
     staff = []
     if current_user.role is Role.ADMIN:
         staff = list(

@@ -46,8 +46,10 @@ def proposed_match(guardian=None, age=15, **overrides):
 
 
 def actions_of(match):
+    """What was done to the match; staff reading its page is audited too (tests/integration/test_audit_reads.py)."""
     return [e.action for e in db.session.scalars(
-        sa.select(AuditEvent).where(AuditEvent.object_type == "matches", AuditEvent.object_id == match.id)
+        sa.select(AuditEvent).where(AuditEvent.object_type == "matches", AuditEvent.object_id == match.id,
+                                    AuditEvent.action != "match.view")
         .order_by(AuditEvent.id))]
 
 

@@ -1,0 +1,109 @@
+"""Figures that read a whole table (median waits, cadence counts), kept until the data behind them changes.
+
+A page showing such a figure would otherwise scan every waiting youth or every open match on
+each view. Each server keeps the figures it computed, keyed by the day and by the newest
+audit event of a change: every change the service makes is audited in the same transaction,
+so a new change on any server makes every server compute the figures again (audited reads
+of a record change nothing and are left out). Two more rules keep
+them honest: a change committed through this server's own sessions drops them at once, audited
+or not, and no figure is older than FIGURES_MAX_AGE seconds (60 by default), which bounds how
+long a change made outside the service (a bulk import) can go unseen.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from datetime import date
+from typing import Any, Callable, Hashable
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask import Flask, current_app, has_app_context
+
+from mentormatch.extensions import db
+
+# Tables whose changes can move a cached figure.
+WATCHED_TABLES = frozenset({"applications", "youth", "matches", "check_ins", "mentors", "clearances"})
+MAX_ENTRIES = 256
+_KEY = "mentormatch.figures"
+
+
+class FigureStore:
+    """One server's figures: (name, arguments) -> (stamp, computed at, value)."""
+
+    def __init__(self, max_age: float) -> None:
+        self.max_age = max_age
+        self._entries: OrderedDict[Hashable, tuple[Any, float, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, stamp: Any) -> tuple[bool, Any]:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None or entry[0] != stamp or time.monotonic() - entry[1] > self.max_age:
+                return False, None
+            self._entries.move_to_end(key)
+            return True, entry[2]
+
+    def put(self, key: Hashable, stamp: Any, value: Any) -> None:
+        with self._lock:
+            self._entries[key] = (stamp, time.monotonic(), value)
+            self._entries.move_to_end(key)
+            while len(self._entries) > MAX_ENTRIES:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+def init_app(app: Flask) -> None:
+    app.extensions[_KEY] = FigureStore(float(app.config["FIGURES_MAX_AGE"]))
+
+
+def cached(name: str, compute: Callable[..., Any], *args: Hashable) -> Any:
+    """`compute(*args)`, or the value this server computed for the same arguments since the last change."""
+    from mentormatch.models import AuditEvent
+
+    store: FigureStore = current_app.extensions[_KEY]
+    # Reads of a record are audited too ("application.view"); they change nothing, so they do not count.
+    newest_change = sa.select(sa.func.max(AuditEvent.id)).where(AuditEvent.action.not_like("%.view"))
+    stamp = (date.today(), db.session.scalar(newest_change))
+    key = (name, *args)
+    found, value = store.get(key, stamp)
+    if not found:
+        value = compute(*args)
+        store.put(key, stamp, value)
+    return value
+
+
+def _touched_tables(session: so.Session) -> set[str]:
+    return {getattr(obj, "__tablename__", "") for obj in (*session.new, *session.dirty, *session.deleted)}
+
+
+@sa.event.listens_for(so.Session, "after_flush")
+def _note_changes(session: so.Session, _context) -> None:
+    if _touched_tables(session) & WATCHED_TABLES:
+        session.info["figures_stale"] = True
+
+
+@sa.event.listens_for(so.Session, "do_orm_execute")
+def _note_bulk_changes(state: so.ORMExecuteState) -> None:
+    # Bulk INSERT/UPDATE/DELETE statements bypass the unit of work that after_flush sees.
+    if state.is_insert or state.is_update or state.is_delete:
+        table = getattr(state.statement, "table", None)
+        if getattr(table, "name", "") in WATCHED_TABLES:
+            state.session.info["figures_stale"] = True
+
+
+@sa.event.listens_for(so.Session, "after_commit")
+def _drop_after_commit(session: so.Session) -> None:
+    if session.info.pop("figures_stale", False) and has_app_context():
+        store = current_app.extensions.get(_KEY)
+        if store is not None:
+            store.clear()
+
+
+@sa.event.listens_for(so.Session, "after_rollback")
+def _forget_after_rollback(session: so.Session) -> None:
+    session.info.pop("figures_stale", None)
