@@ -234,6 +234,10 @@ def main() -> None:
         print(f"seeded {args.youth} youth, {args.mentors} mentors in {time.perf_counter() - started:.1f} s; "
               f"matching run {seeded['run_status']} in {seeded['run_seconds']:.1f} s with "
               f"{len(seeded['proposals'])} pending proposals")
+        # A database in service has planner statistics and a visibility map; freshly bulk-loaded
+        # tables have neither until autovacuum comes round, so give them both before measuring.
+        with app.app_context(), db.engine.connect() as connection:
+            connection.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("VACUUM ANALYZE")
         env = dict(os.environ, DATABASE_URL=url, SECRET_KEY="load-benchmark-secret-key-0123456789abcdef",
                    MENTORMATCH_ENV="production", RATELIMIT_STORAGE_URI="memory://")
         rows = []

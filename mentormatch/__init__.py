@@ -5,7 +5,7 @@ import logging
 from pathlib import Path
 from typing import Any, Optional
 
-from flask import Flask, has_request_context, request, session
+from flask import Flask, current_app, has_request_context, request, session, url_for
 from flask_babel import get_locale, gettext
 from flask_login import current_user
 from werkzeug.routing import IntegerConverter
@@ -70,6 +70,8 @@ def create_app(overrides: Optional[dict[str, Any]] = None) -> Flask:
     app.view_functions["static"] = access.public(app.view_functions["static"])
     access.check_every_route_declared(app)
 
+    app.jinja_env.globals["row_url"] = row_url
+
     @app.context_processor
     def inject_helpers():
         # E-mail rendered by a command has no request to ask.
@@ -82,6 +84,23 @@ def create_app(overrides: Optional[dict[str, Any]] = None) -> Flask:
         return response
 
     return app
+
+
+_ROW_ID = 987654321  # stands in for the id while the URL's pattern is built
+
+
+def row_url(endpoint: str, **argument: int) -> str:
+    """url_for for a list row: `endpoint`'s URL with its one id, built once per endpoint and script root.
+
+    A page of fifty rows with two or three links each would otherwise spend a good part of its
+    time in URL building.
+    """
+    ((name, value),) = argument.items()
+    patterns = current_app.extensions.setdefault("mentormatch.row_urls", {})
+    key = (endpoint, name, request.script_root)
+    if key not in patterns:
+        patterns[key] = url_for(endpoint, **{name: _ROW_ID})
+    return patterns[key].replace(str(_ROW_ID), str(int(value)))
 
 
 class DatabaseIdConverter(IntegerConverter):

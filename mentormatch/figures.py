@@ -19,12 +19,13 @@ from typing import Any, Callable, Hashable
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import Flask, current_app, has_app_context
+from flask import Flask, current_app, has_app_context, has_request_context, request
 
 from mentormatch.extensions import db
 
 # Tables whose changes can move a cached figure.
-WATCHED_TABLES = frozenset({"applications", "youth", "matches", "check_ins", "mentors", "clearances"})
+WATCHED_TABLES = frozenset({"applications", "youth", "guardian_consents", "matches", "check_ins", "mentors",
+                            "clearances", "matching_runs", "match_proposals"})
 MAX_ENTRIES = 256
 _KEY = "mentormatch.figures"
 
@@ -63,18 +64,29 @@ def init_app(app: Flask) -> None:
 
 def cached(name: str, compute: Callable[..., Any], *args: Hashable) -> Any:
     """`compute(*args)`, or the value this server computed for the same arguments since the last change."""
-    from mentormatch.models import AuditEvent
-
     store: FigureStore = current_app.extensions[_KEY]
-    # Reads of a record are audited too ("application.view"); they change nothing, so they do not count.
-    newest_change = sa.select(sa.func.max(AuditEvent.id)).where(AuditEvent.action.not_like("%.view"))
-    stamp = (date.today(), db.session.scalar(newest_change))
+    stamp = _stamp()
     key = (name, *args)
     found, value = store.get(key, stamp)
     if not found:
         value = compute(*args)
         store.put(key, stamp, value)
     return value
+
+
+def _stamp() -> tuple[date, Any]:
+    """The day and the newest audited change, read once per request however many figures a page shows."""
+    memo = request if has_request_context() else None
+    if memo is not None and hasattr(memo, "figures_stamp"):
+        return memo.figures_stamp
+    from mentormatch.models import AuditEvent
+
+    # Reads of a record are audited too ("application.view"); they change nothing, so they do not count.
+    newest_change = sa.select(sa.func.max(AuditEvent.id)).where(AuditEvent.action.not_like("%.view"))
+    stamp = (date.today(), db.session.scalar(newest_change))
+    if memo is not None:
+        memo.figures_stamp = stamp
+    return stamp
 
 
 def _touched_tables(session: so.Session) -> set[str]:

@@ -14,6 +14,7 @@ from typing import Any, Optional
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from mentormatch import figures
 from mentormatch.extensions import db
 from mentormatch.models import (
     OPEN_MATCH_STATUSES,
@@ -22,6 +23,7 @@ from mentormatch.models import (
     AuditEvent,
     Clearance,
     DoNotMatch,
+    GuardianConsent,
     Match,
     MatchingRun,
     MatchProposal,
@@ -91,40 +93,65 @@ def _doubtful_mentors():
     return sa.select(Mentor.id).where(~sa.and_(*conditions))
 
 
-def at_risk_matches(today: Optional[date] = None) -> list[Match]:
-    """Open matches whose mentor is no longer cleared.
+def at_risk_match_ids(today: date) -> list[int]:
+    """Ids of the open matches whose mentor is no longer cleared, oldest approval first.
 
-    The database leaves out the matches whose mentor is plainly cleared, so the page loads only
-    the few in doubt, however many matches are open.
+    The database leaves out the matches whose mentor is plainly cleared, so only the few in
+    doubt are loaded and checked exactly, however many matches are open.
     """
-    today = today or date.today()
-    doubtful = _doubtful_mentors()
     matches = db.session.scalars(
         sa.select(Match)
-        .where(Match.status.in_(OPEN_MATCH_STATUSES), Match.mentor_id.in_(doubtful))
+        .where(Match.status.in_(OPEN_MATCH_STATUSES), Match.mentor_id.in_(_doubtful_mentors()))
+        .options(so.joinedload(Match.mentor, innerjoin=True).subqueryload(Mentor.clearances))
+        .order_by(Match.approved_at),
+        {"today": today},
+    )
+    return [m.id for m in matches if not m.mentor.is_cleared(today)]
+
+
+def at_risk_matches(today: Optional[date] = None) -> list[Match]:
+    """Open matches whose mentor is no longer cleared, with what the dashboard shows of them."""
+    today = today or date.today()
+    ids = figures.cached("at-risk matches", at_risk_match_ids, today)
+    if not ids:
+        return []
+    matches = db.session.scalars(
+        sa.select(Match)
+        .where(Match.id.in_(ids))
         .options(
             so.joinedload(Match.mentor, innerjoin=True).subqueryload(Mentor.clearances),
             so.joinedload(Match.mentor, innerjoin=True).joinedload(Mentor.user, innerjoin=True),
             so.joinedload(Match.application, innerjoin=True).joinedload(Application.youth, innerjoin=True),
             so.joinedload(Match.application, innerjoin=True).joinedload(Application.program, innerjoin=True),
         )
-        .order_by(Match.approved_at),
-        {"today": today},
+        .order_by(Match.approved_at)
     )
-    return [m for m in matches if not m.mentor.is_cleared(today)]
+    return list(matches)
+
+
+def latest_decline_ids(limit: int) -> list[int]:
+    return list(db.session.scalars(
+        sa.select(MatchProposal.id)
+        .where(MatchProposal.status == ProposalStatus.DECLINED_BY_GUARDIAN)
+        .order_by(MatchProposal.decided_at.desc(), MatchProposal.id.desc())
+        .limit(limit)
+    ))
 
 
 def guardian_declines(limit: int = 10) -> list[MatchProposal]:
+    """The latest proposals a guardian declined, with youth, program and mentor."""
+    ids = figures.cached("guardian declines", latest_decline_ids, limit)
+    if not ids:
+        return []
     return list(db.session.scalars(
         sa.select(MatchProposal)
-        .where(MatchProposal.status == ProposalStatus.DECLINED_BY_GUARDIAN)
+        .where(MatchProposal.id.in_(ids))
         .options(so.joinedload(MatchProposal.application, innerjoin=True)
                  .joinedload(Application.youth, innerjoin=True),
                  so.joinedload(MatchProposal.application, innerjoin=True)
                  .joinedload(Application.program, innerjoin=True),
                  so.joinedload(MatchProposal.mentor, innerjoin=True).joinedload(Mentor.user, innerjoin=True))
-        .order_by(MatchProposal.decided_at.desc())
-        .limit(limit)
+        .order_by(MatchProposal.decided_at.desc(), MatchProposal.id.desc())
     ))
 
 
@@ -245,7 +272,11 @@ def recent_runs(program_id: int, limit: int = 10) -> list[MatchingRun]:
 
 
 def proposal_counts(run_id: int) -> dict[str, int]:
-    """Proposals of a run by status, plus the program-wide pending count."""
+    """Proposals of a run by status (reused until a decision changes them)."""
+    return dict(figures.cached("proposal counts", _count_proposals, run_id))
+
+
+def _count_proposals(run_id: int) -> dict[str, int]:
     counts = {s.value: 0 for s in ProposalStatus}
     rows = db.session.execute(
         sa.select(MatchProposal.status, sa.func.count(MatchProposal.id))
@@ -338,7 +369,16 @@ def waitlist_statement(program_id: int, age: Optional[int], language: str, gende
         .join(Application.youth)
         .where(Application.program_id == program_id,
                Application.status == ApplicationStatus.WAITLISTED)
-        .options(so.contains_eager(Application.youth), so.selectinload(Application.consents))
+        .options(
+            # Only what a waitlist row shows.
+            so.load_only(Application.youth_id, Application.program_id, Application.status,
+                         Application.waiting_since),
+            so.contains_eager(Application.youth).load_only(
+                Youth.first_name, Youth.last_name, Youth.date_of_birth, Youth.gender, Youth.languages,
+                Youth.zip_code),
+            so.selectinload(Application.consents).load_only(
+                GuardianConsent.application_id, GuardianConsent.withdrawn_at, GuardianConsent.declined_at),
+        )
         .order_by(Application.waiting_since, Application.id)
     )
     if age is not None:

@@ -513,13 +513,17 @@ def waitlist(program_id: int):
     """The program's waitlist, longest wait first, with filters and median waits by group."""
     program = db.get_or_404(Program, program_id)
     form = WaitlistFilterForm(request.args)
-    statement = queries.waitlist_statement(program.id, _int_arg("age", 120), (form.language.data or "")[:40],
-                                           (form.gender.data or "")[:20], (form.zip_code.data or "")[:10])
-    page = db.paginate(statement, page=_page_arg(),
-                       per_page=queries.PER_PAGE, error_out=False)
+    filters = (_int_arg("age", 120), (form.language.data or "")[:40], (form.gender.data or "")[:20],
+               (form.zip_code.data or "")[:10])
+    unfiltered = filters[0] is None and not any(filters[1:])
+    fairness = figures.cached("fairness", queries.fairness, program.id) if unfiltered or not is_htmx() else None
+    # The whole waitlist's size is in the median-wait figures already; only a filtered list is counted.
+    page = db.paginate(queries.waitlist_statement(program.id, *filters), page=_page_arg(),
+                       per_page=queries.PER_PAGE, error_out=False, count=not unfiltered)
+    if unfiltered:
+        page.total = sum(row["youth"] for row in fairness["gender"])
     if is_htmx():
         return render_template("coordinator/_waitlist_results.html", program=program, page=page, now=utcnow())
-    fairness = figures.cached("fairness", queries.fairness, program.id)
     genders = sorted(row["group"] for row in fairness["gender"] if row["group"] != queries.NOT_GIVEN)
     form.gender.choices = choices([("", "Any gender")] + [(g, g) for g in genders])
     return render_template("coordinator/waitlist.html", program=program, form=form, page=page,

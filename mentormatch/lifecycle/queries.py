@@ -100,20 +100,28 @@ def group_overdue(watches: list[MatchWatch]) -> tuple[dict[str, list[MatchWatch]
     return dict(sorted(by_coordinator.items())), dict(sorted(by_program.items()))
 
 
+CONCERN_OPTIONS = (
+    so.joinedload(CheckIn.match, innerjoin=True).joinedload(Match.application, innerjoin=True)
+    .joinedload(Application.youth, innerjoin=True),
+    so.joinedload(CheckIn.match, innerjoin=True).joinedload(Match.application, innerjoin=True)
+    .joinedload(Application.program, innerjoin=True),
+    so.joinedload(CheckIn.match, innerjoin=True).joinedload(Match.mentor, innerjoin=True)
+    .joinedload(Mentor.user, innerjoin=True),
+    so.joinedload(CheckIn.logged_by),
+)
+
+
 def unresolved_concerns() -> list[CheckIn]:
+    """Safety concerns nobody has resolved, read fresh on every request.
+
+    There are nearly always none, so a one-column probe comes first and the rows, with
+    everything the dashboard shows of them, are loaded only when there is one.
+    """
+    unresolved = sa.and_(CheckIn.safety_concern, CheckIn.safety_resolved_at.is_(None))
+    if db.session.scalar(sa.select(CheckIn.id).where(unresolved).limit(1)) is None:
+        return []
     return list(db.session.scalars(
-        sa.select(CheckIn)
-        .where(CheckIn.safety_concern, CheckIn.safety_resolved_at.is_(None))
-        .options(
-            so.joinedload(CheckIn.match, innerjoin=True).joinedload(Match.application, innerjoin=True)
-            .joinedload(Application.youth, innerjoin=True),
-            so.joinedload(CheckIn.match, innerjoin=True).joinedload(Match.application, innerjoin=True)
-            .joinedload(Application.program, innerjoin=True),
-            so.joinedload(CheckIn.match, innerjoin=True).joinedload(Match.mentor, innerjoin=True)
-            .joinedload(Mentor.user, innerjoin=True),
-            so.joinedload(CheckIn.logged_by),
-        )
-        .order_by(CheckIn.created_at)
+        sa.select(CheckIn).where(unresolved).options(*CONCERN_OPTIONS).order_by(CheckIn.created_at)
     ))
 
 

@@ -9,6 +9,7 @@ import sqlalchemy.orm as so
 from flask import redirect, render_template, url_for
 from flask_login import current_user
 
+from mentormatch import figures
 from mentormatch.access import login_required, public
 from mentormatch.coordinator import queries as coordinator_queries
 from mentormatch.extensions import db
@@ -154,7 +155,7 @@ def _staff_counts(today: date) -> dict[str, int]:
 
 
 def _staff_home():
-    counts = _staff_counts(date.today())
+    counts = figures.cached("work counts", _staff_counts, date.today())
     staff = []
     if current_user.role is Role.ADMIN:
         staff = list(

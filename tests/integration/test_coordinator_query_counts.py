@@ -1,7 +1,6 @@
 """The proposals page and an approval issue the same number of SQL queries for 10 or 1,000 proposals."""
 from __future__ import annotations
 
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
@@ -19,6 +18,7 @@ from mentormatch.models import (
     Youth,
     utcnow,
 )
+from tests.support.statements import counting
 from tests.builders import PASSWORD, born_years_ago, make_mentor, make_program, make_user
 
 REASONS = [{"factor": "interests", "label": "Shared interests", "contribution": 0.3, "text": "Both into robotics"}]
@@ -50,20 +50,6 @@ def proposals_for(program, mentors, size: int) -> tuple[MatchingRun, list[int]]:
     return run, [p.id for p in proposals]
 
 
-@contextmanager
-def counting():
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", count)
-
-
 def test_proposals_page_and_approval_queries_do_not_grow_with_proposals(app, browser, capsys):
     coordinator = make_user(Role.COORDINATOR)
     browser.login(coordinator.email, PASSWORD)
@@ -72,15 +58,14 @@ def test_proposals_page_and_approval_queries_do_not_grow_with_proposals(app, bro
         program = make_program()
         mentors = [make_mentor(programs=[program], capacity=200) for _ in range(10)]
         run, ids = proposals_for(program, mentors, size)
-        db.session.expire_all()
+        run_id = run.id
         with counting() as page_queries:
-            page = browser.client.get(f"/coordinator/runs/{run.id}")
+            page = browser.client.get(f"/coordinator/runs/{run_id}")
         assert page.status_code == 200 and "Youth" in page.get_data(as_text=True)
         with counting() as fragment_queries:
-            fragment = browser.client.get(f"/coordinator/runs/{run.id}?status=pending&page=1",
+            fragment = browser.client.get(f"/coordinator/runs/{run_id}?status=pending&page=1",
                                           headers={"HX-Request": "true"})
         assert fragment.status_code == 200
-        db.session.expire_all()
         with counting() as approve_queries:
             approved = browser.htmx_post(f"/coordinator/proposals/{ids[-1]}/approve")
         assert "Approved" in approved.get_data(as_text=True)

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -27,6 +26,7 @@ from mentormatch.models import (
     Youth,
     utcnow,
 )
+from tests.support.statements import counting
 from tests.builders import (
     PASSWORD,
     born_years_ago,
@@ -103,23 +103,6 @@ PAGES = {
     "applications": lambda browser, world: browser.get("/coordinator/applications"),
     "matches": lambda browser, world: browser.get("/matches/"),
 }
-
-
-@contextmanager
-def counting():
-    """Collect the SQL statements issued inside the block, which starts from an empty session as a
-    real request does (the tests keep one application context, and so one session, open throughout)."""
-    db.session.remove()
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, *args):
-        statements.append(" ".join(statement.split()))
-
-    sa.event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", count)
 
 
 def statements_of(browser, page: str, world: World) -> list[str]:
