@@ -71,6 +71,7 @@ def create_app(overrides: Optional[dict[str, Any]] = None) -> Flask:
     access.check_every_route_declared(app)
 
     app.jinja_env.globals["row_url"] = row_url
+    app.jinja_env.globals["filter_args"] = filter_args
 
     @app.context_processor
     def inject_helpers():
@@ -101,6 +102,15 @@ def row_url(endpoint: str, **argument: int) -> str:
     if key not in patterns:
         patterns[key] = url_for(endpoint, **{name: _ROW_ID})
     return patterns[key].replace(str(_ROW_ID), str(int(value)))
+
+
+def filter_args(*names: str) -> dict[str, str]:
+    """The named filters of the current query string, for paging links that keep them.
+
+    Only these: anything else in the query string (a stray `program_id`, say) would clash with
+    the link's own arguments or be carried along for nothing.
+    """
+    return {name: request.args[name][:80] for name in names if request.args.get(name)}
 
 
 class DatabaseIdConverter(IntegerConverter):

@@ -41,7 +41,12 @@ def index():
     return render_template("reports/index.html", form=form, period=period, report=report,
                            summary=report.summary(), charts=charts.draw(report),
                            gaps=gaps.recruitment_gaps(period.program), programs=_programs(),
-                           query=request.args.to_dict())
+                           query=_filter_arguments())
+
+
+def _filter_arguments() -> dict[str, str]:
+    """The filter's own fields from the query string, for the download links; anything else is dropped."""
+    return {name: request.args[name][:40] for name in ("program", "start", "end") if request.args.get(name)}
 
 
 def _csv(name: str, header: list[str], rows: list[list]) -> Response:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -13,10 +12,11 @@ from mentormatch.extensions import db
 from mentormatch.models import ApplicationStatus, Clearance, ClearanceKind, Program, Role
 from tests.builders import PASSWORD, make_application, make_mentor, make_program, make_user, make_youth
 from tests.support.axe import axe_violations
+from tests.support.screenshots import screenshot_folder
 
 pytestmark = pytest.mark.e2e
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+SCREENSHOTS = screenshot_folder()
 
 
 def build_scene(live_app) -> dict:

@@ -1,8 +1,7 @@
 """axe-core finds no violation on any page a family sees, in English and Spanish; and the screenshots
-of the application flow and the status page at phone and desktop widths, kept in docs/screenshots/."""
+of the application flow and the status page at phone and desktop widths (kept in docs/screenshots/)."""
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -22,10 +21,11 @@ from mentormatch.models import (
 )
 from tests.builders import PASSWORD, make_application, make_mentor, make_program, make_user, make_youth
 from tests.support.axe import axe_violations
+from tests.support.screenshots import screenshot_folder
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("compiled_translations")]
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+SCREENSHOTS = screenshot_folder()
 WIDTHS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 900}}
 REASONS = [
     {"text": "Both enjoy robotics and K9 work."},

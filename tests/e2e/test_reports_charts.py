@@ -1,10 +1,9 @@
 """The reports page on the demo data: the figures and the four charts render in a real browser.
 
-It also refreshes the screenshots under docs/screenshots/reports-*.png.
+It also takes the screenshots docs/screenshots/reports-*.png (refreshed there with MENTORMATCH_SCREENSHOTS=1).
 """
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -14,10 +13,11 @@ from mentormatch import demo, matching_service
 from mentormatch.extensions import db
 from mentormatch.models import MatchingRun, Program, RunStatus
 from tests.support.axe import axe_violations
+from tests.support.screenshots import screenshot_folder
 
 pytestmark = pytest.mark.e2e
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+SCREENSHOTS = screenshot_folder()
 
 
 def demo_program():

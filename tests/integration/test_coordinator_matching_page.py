@@ -88,3 +88,18 @@ def test_waitlist_orders_by_wait_filters_and_shows_median_waits(browser, coordin
                                       headers={"HX-Request": "true"}).get_data(as_text=True)
         assert fragment.lstrip().startswith('<div id="waitlist-results"')
         assert shown in fragment and "1 waiting" in fragment, query
+
+
+def test_paging_links_keep_the_filters_and_drop_anything_else(browser, coordinator):
+    program = make_program()
+    for n in range(30):
+        make_application(make_youth(15, first_name=f"Waiting{n}", gender="female"), program,
+                         waiting_since=utcnow() - timedelta(days=n + 1))
+    response = browser.get(f"/coordinator/programs/{program.id}/waitlist?gender=female&program_id=9&name=x")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "30 waiting" in page
+    assert f'href="/coordinator/programs/{program.id}/waitlist?gender=female&amp;page=2"' in page
+    listed = browser.get("/coordinator/applications?status=waitlisted&application_id=4&page=1")
+    assert listed.status_code == 200
+    assert 'href="/coordinator/applications?status=waitlisted&amp;page=2"' in listed.get_data(as_text=True)

@@ -142,11 +142,12 @@ def _send(browser, method: str, url: str, payload: dict, htmx: bool = False):
 
 
 @pytest.mark.parametrize("role", ROLES, ids=lambda r: r.value if r else "anonymous")
-def test_no_route_fails_on_random_input(world, browser, role):
+def test_no_route_fails_on_random_input(world, browser, role, capsys):
     _login(browser, role)
     fields = _field_names()
-    failures = []
-    for endpoint, method in _routes(world):
+    failures, examples = [], []
+    routes = list(_routes(world))
+    for endpoint, method in routes:
         # No shrinking: the first failing input is reported as found, which keeps a failing run short.
         @settings(max_examples=EXAMPLES_PER_ROUTE, deadline=None, derandomize=True, database=None,
                   phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
@@ -156,17 +157,21 @@ def test_no_route_fails_on_random_input(world, browser, role):
             chosen = data.draw(st.lists(st.sampled_from(fields), max_size=12, unique=True))
             payload = {name: data.draw(nasty_text) for name in chosen}
             status = _send(browser, method, url, payload, htmx=data.draw(st.booleans()))
+            examples.append(status)
             assert status < 500, f"{method} {url} {payload!r} -> {status}"
 
         try:
             fuzz()
         except AssertionError as failure:
             failures.append(str(failure).splitlines()[0][:300])
+    with capsys.disabled():
+        print(f"\nrandom input as {role.value if role else 'anonymous'}: {len(examples)} requests "
+              f"over {len(routes)} routes and methods")
     assert failures == []
 
 
 @pytest.mark.parametrize("role", ROLES, ids=lambda r: r.value if r else "anonymous")
-def test_no_form_fails_on_extreme_values(world, browser, role):
+def test_no_form_fails_on_extreme_values(world, browser, role, capsys):
     _login(browser, role)
     start = ["/", "/home"] + [r.rule for r in world.url_map.iter_rules()
                               if "GET" in r.methods and "<" not in r.rule and r.endpoint not in SKIP]
@@ -186,5 +191,8 @@ def test_no_form_fails_on_extreme_values(world, browser, role):
                     sent += 1
                     if status >= 500:
                         failures.append(f"{form['method']} {action} {name}={value[:30]!r} -> {status}")
+    with capsys.disabled():
+        print(f"\nextreme values as {role.value if role else 'anonymous'}: {sent} submissions "
+              f"over {len(seen)} forms on {len(pages)} pages")
     assert sent > 0 or role is None
     assert failures == []

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import date, datetime, time, timedelta, timezone
 
 import pytest
@@ -168,3 +169,12 @@ def test_all_programs_and_a_bad_range_fall_back_to_the_last_twelve_months(browse
 def test_far_or_broken_filters_fall_back_instead_of_failing(browser, coordinator, query):
     for url in (f"/reports/?{query}", f"/reports/summary.csv?{query}"):
         assert browser.get(url).status_code == 200
+
+
+def test_download_links_carry_the_filter_and_nothing_else(browser, coordinator, program):
+    page = browser.get(f"/reports/?program={program.id}&name=people&start=2026-01-01&extra=1")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    downloads = re.findall(r'href="(/reports/[^"]*\.csv[^"]*)"', html)
+    assert f"/reports/summary.csv?program={program.id}&amp;start=2026-01-01" in downloads
+    assert not [link for link in downloads if "extra=" in link or "people" in link]
