@@ -3,11 +3,11 @@
 A page showing such a figure would otherwise scan every waiting youth or every open match on
 each view. Each server keeps the figures it computed, keyed by the day and by the newest
 audit event of a change: every change the service makes is audited in the same transaction,
-so a new change on any server makes every server compute the figures again (audited reads
-of a record change nothing and are left out). Two more rules keep
-them honest: a change committed through this server's own sessions drops them at once, audited
-or not, and no figure is older than FIGURES_MAX_AGE seconds (60 by default), which bounds how
-long a change made outside the service (a bulk import) can go unseen.
+so a new change on any server makes every server compute the figures again (audited reads of
+a record change nothing and are left out). Two more rules keep them honest: a change committed
+through this server's own sessions drops them at once, audited or not, and no figure is older
+than FIGURES_MAX_AGE seconds (60 by default), which bounds how long a change made outside the
+service (a bulk import) can go unseen.
 """
 from __future__ import annotations
 
