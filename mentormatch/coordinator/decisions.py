@@ -60,24 +60,22 @@ class DecisionRefused(Exception):
     """The decision no longer holds: the message says why, and nothing was changed."""
 
 
+def _is_sqlite() -> bool:
+    return db.session.get_bind().dialect.name == "sqlite"
+
+
 def lock_for_approval(mentor_id: int, application_id: int) -> None:
     """Hold the mentor and the youth's application until commit: row locks on PostgreSQL, the
-    single write lock on SQLite."""
-    if db.session.get_bind().dialect.name == "sqlite":
-        # SQLite lets one writer in at a time; taking the write lock before counting
-        # makes the count and the insert one step that another writer waits for.
-        db.session.connection().exec_driver_sql("BEGIN IMMEDIATE")
-    else:
+    single write lock on SQLite (which lets one writer in at a time, so the count of a mentor's
+    matches and the insert of a new one are one step another writer waits for)."""
+    if not _is_sqlite():
         # FOR NO KEY UPDATE: approvals for one mentor queue behind each other, while rows that
         # merely point at the mentor (a do-not-match pair, a match) can still be inserted.
-        db.session.execute(sa.select(Mentor.id).where(Mentor.id == mentor_id).with_for_update(key_share=True))
         # Two proposals for one youth name two mentors, so the mentor's lock alone would let
-        # both be approved at once. Mentor first, then application, on every path: no two
-        # approvals can wait on each other in a circle.
-        db.session.execute(sa.select(Application.id).where(Application.id == application_id)
-                           .with_for_update(key_share=True))
-    # Anything read before the lock may be stale; read it again under the lock.
-    db.session.expire_all()
+        # both be approved at once: the application is taken next. Mentor first, then
+        # application, on every path: no two approvals can wait on each other in a circle.
+        db.session.execute(sa.select(Mentor.id).where(Mentor.id == mentor_id).with_for_update(key_share=True))
+    lock_application(application_id)
 
 
 def lock_application(application_id: int) -> None:
@@ -85,9 +83,9 @@ def lock_application(application_id: int) -> None:
     approval of the same youth: it waits for the approval and then sees its outcome.
 
     Only the application is taken (never a mentor after it), so these never wait on an
-    approval in a circle.
+    approval in a circle. Anything read before the lock may be stale: it is read again under it.
     """
-    if db.session.get_bind().dialect.name == "sqlite":
+    if _is_sqlite():
         db.session.connection().exec_driver_sql("BEGIN IMMEDIATE")
     else:
         db.session.execute(sa.select(Application.id).where(Application.id == application_id)
