@@ -28,16 +28,20 @@ messages: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k _l --no-wrap -o translations/messages.pot .
 	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --no-wrap
 
-## Serve the app with demo data on SQLite at http://127.0.0.1:5000
+## Serve the app with demo data on SQLite at http://127.0.0.1:5000, with a job-queue worker beside it
 run: $(STAMP) translations
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed-demo --if-empty
 	@echo ""
 	@echo "MentorMatch is starting at http://127.0.0.1:5000 — log in with a demo account above."
+	@echo "A worker runs the e-mail, matching runs and reminders beside it (Ctrl-C stops both)."
 	@echo ""
+	$(BIN)/huey_consumer mentormatch.jobs.huey --workers 2 --worker-type thread --quiet & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
 ## The whole suite: unit, integration and browser tests on SQLite, then integration on PostgreSQL
+## (the job-queue tests start their own Redis, workers and web servers)
 test: $(STAMP) translations
 	bash scripts/ensure-test-tools.sh
 	$(MAKE) --no-print-directory test-sqlite test-postgresql

@@ -66,10 +66,17 @@ def create_app(overrides: Optional[dict[str, Any]] = None) -> Flask:
     errors.register(app)
     security.register(app)
     cli.register(app)
+    # The jobs and the consequences of events register themselves on import.
+    from mentormatch import consequences, jobs, notifications, queue  # noqa: F401
+
+    queue.init_app(app)
 
     app.view_functions["static"] = access.public(app.view_functions["static"])
     access.check_every_route_declared(app)
 
+    from mentormatch.reasons import reason_text
+
+    app.jinja_env.filters["reason_text"] = reason_text
     app.jinja_env.globals["row_url"] = row_url
     app.jinja_env.globals["filter_args"] = filter_args
 

@@ -7,7 +7,6 @@ from flask import Flask
 
 from mentormatch import backup
 from mentormatch.extensions import db
-from mentormatch.mentors.clearances import send_clearance_reminders
 from mentormatch.models import Role, User, record_audit
 from mentormatch.passwords import password_problem
 
@@ -16,7 +15,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(create_user)
     app.cli.add_command(run_matching)
-    app.cli.add_command(send_clearance_reminders)
+    app.cli.add_command(run_scheduled)
     backup.register(app)
 
 
@@ -33,6 +32,11 @@ def seed_demo(if_empty: bool) -> None:
             return
         raise click.ClickException("The database is not empty; seed-demo loads into an empty one.")
     figures = demo.seed()
+    # Loading history: its consequences (pairs the demo family declined) are in place before
+    # anyone logs in, and nobody is e-mailed about it.
+    from mentormatch import events
+
+    events.dispatch_all()
     click.echo("Demo data loaded: " + ", ".join(f"{n} {what}" for what, n in figures.items()))
     demo.print_accounts(click.echo)
 
@@ -74,9 +78,19 @@ def run_matching(slug: str | None) -> None:
         raise click.ClickException(f"No program with the short name {slug!r}." if slug else "No active program.")
     for program in programs:
         run = matching_service.start_run(program, None, inline=True)
-        db.session.refresh(run)
         if run.error:
             raise click.ClickException(f"{program.name}: the run failed: {run.error}")
         click.echo(f"{program.name}: {run.youth_count} youth, {run.mentor_count} mentors, "
                    f"{run.proposal_count} proposals, {run.unmatched_count} unmatched, "
                    f"total score {run.total_score:.2f}, {run.seconds:.2f} s")
+
+
+@click.command("run-scheduled")
+@click.argument("work", type=click.Choice(["daily", "weekly", "sweep"]))
+def run_scheduled(work: str) -> None:
+    """Run now, in this process, what the job queue's schedule runs (for a one-off or a test)."""
+    from mentormatch import jobs, queue, reminders
+
+    done = {"daily": reminders.run_daily, "weekly": reminders.run_weekly, "sweep": jobs.sweep_once}[work]()
+    queue.flush()
+    click.echo(", ".join(f"{what}: {n}" for what, n in done.items()))

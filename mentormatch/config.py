@@ -25,6 +25,8 @@ def from_environment(instance_path: str) -> dict:
         database_url = "postgresql+psycopg://" + database_url[len("postgresql://"):]
     return {
         "ENV_NAME": os.environ.get("MENTORMATCH_ENV", "development"),
+        # Where the service is reached: every link in an e-mail starts with it, whoever asked.
+        "APP_BASE_URL": os.environ.get("APP_BASE_URL", "http://127.0.0.1:5000"),
         "SECRET_KEY": os.environ.get("SECRET_KEY", DEV_SECRET_KEY),
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
@@ -48,6 +50,10 @@ def from_environment(instance_path: str) -> dict:
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": False,
         "BABEL_DEFAULT_LOCALE": "en",
+        # The job queue: a message claimed by a worker this many seconds ago without word is sent
+        # again; a matching run whose heartbeat is this old lost its worker.
+        "OUTBOX_CLAIM_LOST_SECONDS": float(os.environ.get("OUTBOX_CLAIM_LOST_SECONDS", "600")),
+        "RUN_STALE_SECONDS": float(os.environ.get("RUN_STALE_SECONDS", "900")),
         # Seconds a server may reuse a whole-table figure (median waits, cadence counts) it has not seen change.
         "FIGURES_MAX_AGE": float(os.environ.get("FIGURES_MAX_AGE", "60")),
     }

@@ -15,6 +15,7 @@ from mentormatch.models import (
     ApplicationStatus,
     Clearance,
     ClearanceKind,
+    ClearanceStatus,
     GuardianConsent,
     MatchFormat,
     Mentor,
@@ -185,6 +186,7 @@ def _clearances(rng: random.Random, mentor: Mentor, coordinator: User, today: da
             hours=2.0 if kind in (ClearanceKind.YOUTH_PROTECTION, ClearanceKind.MANDATED_REPORTER) else None,
             verified_by=coordinator if verified else None,
             verified_at=_at(completed + timedelta(days=3)) if verified else None,
+            status=ClearanceStatus.VERIFIED if verified else ClearanceStatus.RECORDED,
         ))
 
 
@@ -346,8 +348,18 @@ def _applications(rng: random.Random, youth: Youth, programs: list[Program], coo
 
 
 def seed(today: date | None = None) -> dict[str, int]:
-    """Load the demo data into an empty database; return how many of each were made."""
-    today = today or date.today()
+    """Load the demo data into an empty database; return how many of each were made.
+
+    The demo is history being loaded: its events are quiet, so their consequences (a pair the
+    family declined, matches paused by a lapsed clearance) take effect and nobody is e-mailed.
+    """
+    from mentormatch.events import quiet
+
+    with quiet():
+        return _seed(today or date.today())
+
+
+def _seed(today: date) -> dict[str, int]:
     rng = random.Random(20261127)
     accounts = {role: _user(email, role, first, last)
                 for email, role, first, last in DEMO_ACCOUNTS if role in (Role.ADMIN, Role.COORDINATOR)}
@@ -359,6 +371,10 @@ def seed(today: date | None = None) -> dict[str, int]:
     seed_history(programs, mentors, coordinator, today)
     db.session.commit()
     decided = _matching(programs, coordinator)
+    # Records past their expiry lapse as the daily job would lapse them: their mentors' matches pause.
+    from mentormatch.reminders import lapse_clearances
+
+    decided["clearances lapsed"] = lapse_clearances(today)
     return {"programs": len(programs), "mentors": len(mentors), "youth": youth_count, **decided}
 
 
@@ -386,7 +402,7 @@ def _matching(programs: list[Program], coordinator: User) -> dict[str, int]:
         chosen += [p for p in pending if p not in chosen][:APPROVED_PER_PROGRAM]
         for proposal_id in [p.id for p in chosen]:
             try:
-                approved.append(decisions.approve(proposal_id, coordinator, notify=False))
+                approved.append(decisions.approve(proposal_id, coordinator))
             except decisions.DecisionRefused:
                 continue
     declined = next(m for m in approved if m.application.youth.guardian_id not in (None, demo_guardian.id))

@@ -96,7 +96,8 @@ def _log_contacts(rng: random.Random, match: Match, program: Program, started: d
 
 
 def _match(rng: random.Random, application: Application, mentor: Mentor, coordinator: User, started: date,
-           lasting: bool) -> Match:
+           lasting: bool, status: MatchStatus = MatchStatus.ACTIVE) -> Match:
+    """A match written as it stands in the history being loaded (not replayed step by step)."""
     youth = application.youth
     approved = started - timedelta(days=rng.randint(5, 14))
     match = Match(
@@ -108,7 +109,7 @@ def _match(rng: random.Random, application: Application, mentor: Mentor, coordin
         commitment_signatures={"mentor": mentor.user.full_name, "youth": youth.full_name,
                                "staff": coordinator.full_name},
         meeting_plan=f"Every other {rng.choice(['Tuesday', 'Thursday', 'Saturday'])} at the community center.",
-        status=MatchStatus.ACTIVE,
+        status=status,
     )
     db.session.add(match)
     return match
@@ -118,7 +119,6 @@ def _close(rng: random.Random, match: Match, coordinator: User, ends: date, last
     reason = (rng.choices(LATE_REASONS, LATE_WEIGHTS)[0] if lasting
               else rng.choices(EARLY_REASONS, EARLY_WEIGHTS)[0])
     notes = dict(zip(("mentor", "youth", "guardian"), EXIT_NOTES[reason]))
-    match.status = MatchStatus.CLOSED
     match.closed_at = _noon(ends)
     match.closed_by = coordinator
     match.closure_planned = reason in (ClosureReason.PROGRAM_ENDED, ClosureReason.AGED_OUT)
@@ -153,7 +153,7 @@ def _former_matches(rng, youth_rows, pools, coordinator, today) -> int:
                 waiting_since=_noon(joined), decided_by=coordinator, decided_at=_noon(joined),
                 decision_reason="Eligible; consent on file.", status_changed_at=_noon(ends),
             )
-            match = _match(rng, application, mentor, coordinator, started, lasting)
+            match = _match(rng, application, mentor, coordinator, started, lasting, MatchStatus.CLOSED)
             _close(rng, match, coordinator, ends, lasting)
             _log_contacts(rng, match, program, started, ends, 4 if lasting else rng.choice([2, 3]))
             made += 1
@@ -175,7 +175,8 @@ def _current_matches(rng, waitlisted, pools, open_counts, mentors, coordinator, 
         # The demo mentor account gets the first place it can take, so a mentor's home has a mentee.
         mentor = mentors[0] if mentors[0] in pool else rng.choice(pool)
         started = joined + timedelta(days=rng.randint(14, min(300, (latest - joined).days)))
-        application.status = ApplicationStatus.MATCHED
+        application.move_to(ApplicationStatus.PROPOSED, coordinator, "Mentor proposed")
+        application.move_to(ApplicationStatus.MATCHED, coordinator, "First meeting held and commitment signed.")
         application.status_changed_at = _noon(started)
         match = _match(rng, application, mentor, coordinator, started, True)
         open_counts[mentor.id] = open_counts.get(mentor.id, 0) + 1

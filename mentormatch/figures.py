@@ -2,9 +2,9 @@
 
 A page showing such a figure would otherwise scan every waiting youth or every open match on
 each view. Each server keeps the figures it computed, keyed by the day and by the newest
-audit event of a change: every change the service makes is audited in the same transaction,
-so a new change on any server makes every server compute the figures again (audited reads of
-a record change nothing and are left out). Two more rules keep them honest: a change committed
+domain event: every change the service makes records one in the same transaction, so a new
+change on any server makes every server compute the figures again (reads of a record are
+audited but are not events). Two more rules keep them honest: a change committed
 through this server's own sessions drops them at once, audited or not, and no figure is older
 than FIGURES_MAX_AGE seconds (60 by default), which bounds how long a change made outside the
 service (a bulk import) can go unseen.
@@ -79,11 +79,9 @@ def _stamp() -> tuple[date, Any]:
     memo = request if has_request_context() else None
     if memo is not None and hasattr(memo, "figures_stamp"):
         return memo.figures_stamp
-    from mentormatch.models import AuditEvent
+    from mentormatch.events import newest_event_id
 
-    # Reads of a record are audited too ("application.view"); they change nothing, so they do not count.
-    newest_change = sa.select(sa.func.max(AuditEvent.id)).where(AuditEvent.action.not_like("%.view"))
-    stamp = (date.today(), db.session.scalar(newest_change))
+    stamp = (date.today(), newest_event_id())
     if memo is not None:
         memo.figures_stamp = stamp
     return stamp

@@ -1,13 +1,14 @@
 """The one bridge between the database and the matching engine: rows in, stored proposals out.
 
-A run is a MatchingRun row whose status (running, done, failed) lives in the
-database, so every app server can report it; the work itself happens in a
-background thread with its own app context, or inline when MATCHING_INLINE is set.
+A run is a MatchingRun row whose status (queued, running, done, failed) and progress live in
+the database, so every app server can report it. The work itself is a job on the queue: a
+worker picks it up, writes its progress and a heartbeat as it goes, and stores the proposals.
+A run whose worker died (its heartbeat stopped) is put back on the queue once by the sweep,
+then marked failed with the reason; it is never left running.
 """
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -15,9 +16,10 @@ from typing import Any, Optional
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import Flask, current_app
-
+from flask import current_app
+from sqlalchemy.orm.exc import StaleDataError
 import matching
+from mentormatch import queue
 from mentormatch.extensions import db
 from mentormatch.models import (
     OPEN_MATCH_STATUSES,
@@ -27,10 +29,10 @@ from mentormatch.models import (
     Match,
     MatchingRun,
     MatchProposal,
+    OPEN_RUN_STATUSES,
     Mentor,
     MentorStatus,
     Program,
-    ProposalStatus,
     RunStatus,
     UnmatchedYouth,
     User,
@@ -42,8 +44,8 @@ from mentormatch.models import (
 log = logging.getLogger(__name__)
 
 ALTERNATIVES_KEPT = 3
-# Far longer than any run takes; a run this old lost its thread when a server restarted.
-STALE_RUN = timedelta(minutes=30)
+# How many workers may take a run before it is marked failed.
+RUN_ATTEMPTS = 2
 # score() holds about 60 bytes per pair; explaining unmatched youth in blocks bounds memory.
 EXPLAIN_BLOCK = 500
 # Settings a coordinator may change per program; do-not-match pairs come from DoNotMatch rows.
@@ -139,13 +141,6 @@ def mentor_profile(mentor: Mentor, program_id: int, open_matches: int, cleared: 
     )
 
 
-def is_matchable(application: Application) -> bool:
-    """Waitlisted, and consented while under 18."""
-    if application.status is not ApplicationStatus.WAITLISTED:
-        return False
-    return not application.needs_consent() or application.active_consent is not None
-
-
 def waitlisted_applications(program_id: int) -> list[Application]:
     """The program's waitlisted applications whose youth may be matched, with youth and consents loaded."""
     rows = db.session.scalars(
@@ -155,7 +150,7 @@ def waitlisted_applications(program_id: int) -> list[Application]:
         .options(so.selectinload(Application.youth), so.selectinload(Application.consents))
         .order_by(Application.waiting_since, Application.id)
     )
-    return [a for a in rows if is_matchable(a)]
+    return [a for a in rows if a.is_matchable]
 
 
 def program_mentors(program_id: int, approved_only: bool = True) -> list[Mentor]:
@@ -185,11 +180,12 @@ def open_match_counts(mentor_ids: Optional[list[int]] = None) -> dict[int, int]:
 
 
 def do_not_match_pairs(program_id: int) -> frozenset:
-    """(youth id, mentor id) pairs ruled out for the program's waitlisted youth."""
+    """(youth id, mentor id) pairs no run may propose for the program's youth: ruled out by staff,
+    or declined by the family, and not since allowed again."""
     rows = db.session.execute(
         sa.select(DoNotMatch.youth_id, DoNotMatch.mentor_id)
         .join(Application, Application.youth_id == DoNotMatch.youth_id)
-        .where(Application.program_id == program_id)
+        .where(Application.program_id == program_id, DoNotMatch.lifted_at.is_(None))
         .distinct()
     )
     return frozenset((youth_id, mentor_id) for youth_id, mentor_id in rows)
@@ -225,7 +221,7 @@ def load_cohort(program: Program, now: Optional[datetime] = None) -> Cohort:
             continue
         by_youth[application.youth_id] = application
         youth.append(profile)
-    mentors = [m for m in program_mentors(program.id) if m.is_cleared(today)]
+    mentors = [m for m in program_mentors(program.id) if m.can_be_matched(today)]
     load = open_match_counts()
     free, profiles = {}, []
     for mentor in mentors:
@@ -283,65 +279,87 @@ def _explain_unmatched(cohort: Cohort, unmatched: list[matching.Unmatched]) -> d
     return explained
 
 
-def start_run(program: Program, actor: Optional[User], inline: Optional[bool] = None) -> MatchingRun:
-    """Record a new run and compute it, in a background thread unless `inline` or MATCHING_INLINE."""
+def start_run(program: Program, actor: Optional[User], inline: bool = False) -> MatchingRun:
+    """Record a new run and put it on the queue for a worker; `inline` computes it here instead
+    (the command line and the demo data, which wait for the result)."""
     run = MatchingRun(program_id=program.id, started_by_id=getattr(actor, "id", None),
-                      status=RunStatus.RUNNING, config=program_settings(program))
+                      status=RunStatus.QUEUED, config=program_settings(program))
     db.session.add(run)
     record_audit(actor, "matching.run.start", run, program_id=program.id)
+    if not inline:
+        queue.after_commit("run_matching", run.id)
     db.session.commit()
-    if inline if inline is not None else current_app.config.get("MATCHING_INLINE"):
-        execute_run(run.id)
-    else:
-        app = current_app._get_current_object()
-        threading.Thread(target=_run_in_thread, args=(app, run.id), daemon=True,
-                         name=f"matching-run-{run.id}").start()
+    if inline:
+        return execute_run(run.id)
     return run
 
 
 def running_run(program_id: int) -> Optional[MatchingRun]:
-    """The program's run still at work; one left running by a server that stopped is marked failed."""
-    run = db.session.scalar(
+    """The program's run still queued or at work, if any."""
+    return db.session.scalar(
         sa.select(MatchingRun)
-        .where(MatchingRun.program_id == program_id, MatchingRun.status == RunStatus.RUNNING)
+        .where(MatchingRun.program_id == program_id, MatchingRun.status.in_(OPEN_RUN_STATUSES))
         .order_by(MatchingRun.id.desc()).limit(1)
     )
-    if run is not None and utcnow() - run.started_at > STALE_RUN:
-        run.status = RunStatus.FAILED
-        run.error = "The server stopped before the run finished; nothing was changed."
-        run.finished_at = utcnow()
+
+
+def _progress(run_id: int, share: float, stage: str) -> None:
+    """Write the run's progress and heartbeat on a connection of its own, so the page sees it
+    at once and the run's own transaction (and the rows it loaded) is left alone."""
+    with db.engine.begin() as connection:
+        connection.execute(sa.update(MatchingRun).where(MatchingRun.id == run_id)
+                           .values(progress=share, stage=stage, heartbeat_at=utcnow()))
+
+
+def execute_run(run_id: int) -> Optional[MatchingRun]:
+    """A worker's job: compute a queued run; mark it failed, with the reason, on any error."""
+    run = db.session.get(MatchingRun, run_id)
+    if run is None or run.status is not RunStatus.QUEUED:
+        return run  # done already, or another worker has it
+    run.move_to(RunStatus.RUNNING, None)
+    try:
         db.session.commit()
-        return None
-    return run
-
-
-def _run_in_thread(app: Flask, run_id: int) -> None:
-    with app.app_context():
-        try:
-            execute_run(run_id)
-        finally:
-            db.session.remove()
-
-
-def execute_run(run_id: int) -> MatchingRun:
-    """Load the cohort, call the engine and store proposals; mark the run failed on any error."""
+    except StaleDataError:
+        db.session.rollback()  # another worker took it first
+        return db.session.get(MatchingRun, run_id)
     try:
         return _execute(run_id)
     except Exception as error:  # the run row must never stay RUNNING forever
         log.exception("Matching run %s failed", run_id)
         db.session.rollback()
         run = db.session.get(MatchingRun, run_id)
-        run.status = RunStatus.FAILED
-        run.error = f"{type(error).__name__}: {error}"
-        run.finished_at = utcnow()
+        run.move_to(RunStatus.FAILED, None, f"{type(error).__name__}: {error}")
         db.session.commit()
         return run
+
+
+def recover_stale_runs(now: Optional[datetime] = None) -> list[int]:
+    """Runs whose worker stopped: back on the queue once, then failed with the reason. Returns
+    the ids of runs to hand to the queue again (stale queued ones included)."""
+    now = now or utcnow()
+    # A running run writes its heartbeat at each stage; one silent this long lost its worker.
+    stale_after = timedelta(seconds=current_app.config["RUN_STALE_SECONDS"])
+    again = []
+    stale = db.session.scalars(sa.select(MatchingRun).where(
+        MatchingRun.status == RunStatus.RUNNING, MatchingRun.heartbeat_at < now - stale_after))
+    for run in stale:
+        if run.attempts < RUN_ATTEMPTS:
+            run.move_to(RunStatus.QUEUED, None, "The worker stopped; the run is queued again.")
+            again.append(run.id)
+        else:
+            run.move_to(RunStatus.FAILED, None, f"The worker stopped {run.attempts} times before the run finished; "
+                                                "nothing was changed. Start a new run.")
+    db.session.commit()
+    forgotten = db.session.scalars(sa.select(MatchingRun.id).where(
+        MatchingRun.status == RunStatus.QUEUED, MatchingRun.started_at < now - stale_after))
+    return again + [run_id for run_id in forgotten if run_id not in again]
 
 
 def _execute(run_id: int) -> MatchingRun:
     started = time.perf_counter()
     run = db.session.get(MatchingRun, run_id)
     program = db.session.get(Program, run.program_id)
+    _progress(run_id, 0.05, "loading")
     cohort = load_cohort(program)
     run.config = cohort.config.to_dict()
     run.youth_count = len(cohort.youth) + len(cohort.not_matchable)
@@ -352,24 +370,20 @@ def _execute(run_id: int) -> MatchingRun:
     with db.engine.begin() as connection:
         connection.execute(
             sa.update(MatchingRun).where(MatchingRun.id == run.id)
-            .values(config=run.config, youth_count=run.youth_count, mentor_count=run.mentor_count)
+            .values(config=run.config, youth_count=run.youth_count, mentor_count=run.mentor_count,
+                    progress=0.2, stage="matching", heartbeat_at=utcnow())
         )
 
     result = matching.propose(cohort.youth, cohort.mentor_profiles, cohort.config)
     problems = result.check()
     if problems:
         raise RuntimeError("engine result breaks its rules: " + "; ".join(problems[:3]))
+    _progress(run_id, 0.6, "explaining")
     unmatched = result.unmatched
     explained = _explain_unmatched(cohort, unmatched)
+    _progress(run_id, 0.8, "storing")
 
-    db.session.execute(
-        sa.update(MatchProposal)
-        .where(MatchProposal.status == ProposalStatus.PENDING,
-               MatchProposal.run_id.in_(
-                   sa.select(MatchingRun.id).where(MatchingRun.program_id == program.id,
-                                                   MatchingRun.id != run.id)))
-        .values(status=ProposalStatus.SUPERSEDED)
-    )
+    MatchProposal.supersede_pending(program.id, run.id)
     proposals = result.proposals
     alternatives = _alternatives(result, [p.youth_id for p in proposals])
     db.session.add_all(
@@ -389,7 +403,7 @@ def _execute(run_id: int) -> MatchingRun:
             application_id=cohort.applications[u.youth_id].id,
             reason=u.reason,
             rule=explained[u.youth_id][0],
-            details=explained[u.youth_id][1],
+            details={**explained[u.youth_id][1], "code": u.code, "data": u.data},
         )
         for u in unmatched
     )
@@ -402,11 +416,8 @@ def _execute(run_id: int) -> MatchingRun:
     run.unmatched_count = len(unmatched) + len(cohort.not_matchable)
     run.total_score = result.total_score
     run.seconds = time.perf_counter() - started
-    run.finished_at = utcnow()
-    run.status = RunStatus.DONE
-    record_audit(None, "matching.run.done", run, program_id=program.id,
-                 figures={"youth": run.youth_count, "mentors": run.mentor_count,
-                          "proposals": run.proposal_count, "unmatched": run.unmatched_count})
+    run.move_to(RunStatus.DONE, None, figures={"youth": run.youth_count, "mentors": run.mentor_count,
+                                                "proposals": run.proposal_count, "unmatched": run.unmatched_count})
     db.session.commit()
     return run
 
@@ -434,18 +445,23 @@ def candidates_for(application: Application) -> list[Candidate]:
     if profile is None or not mentors:
         return []
     load = open_match_counts([m.id for m in mentors])
-    profiles = [mentor_profile(m, program.id, load.get(m.id, 0), m.is_cleared(now.date()), now.date())
+    profiles = [mentor_profile(m, program.id, load.get(m.id, 0), m.can_be_matched(now.date()), now.date())
                 for m in mentors]
     config = program_config(program, do_not_match_pairs(program.id))
     scores = matching.score([profile], profiles, config)
+    pairs = {p.mentor_id: p for p in db.session.scalars(sa.select(DoNotMatch).where(
+        DoNotMatch.youth_id == application.youth_id, DoNotMatch.lifted_at.is_(None)))}
     candidates = []
     for j, mentor in enumerate(mentors):
         exclusion = scores.excluded_by(0, j)
+        excluded_by = exclusion.text if exclusion else None
+        if exclusion is not None and exclusion.rule == "do_not_match" and mentor.id in pairs:
+            excluded_by = pairs[mentor.id].description.capitalize()
         candidates.append(Candidate(
             mentor=mentor,
             score=float(scores.similarity[0, j]),
             reasons=_reasons(scores.reasons(0, j)),
-            excluded_by=exclusion.text if exclusion else None,
+            excluded_by=excluded_by,
             free_places=max(mentor.capacity - load.get(mentor.id, 0), 0),
         ))
     candidates.sort(key=lambda c: (c.excluded_by is not None, -c.score))

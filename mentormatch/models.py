@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import hashlib
+from dataclasses import dataclass
 import secrets
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Optional
@@ -13,6 +14,7 @@ import sqlalchemy.orm as so
 from flask_login import UserMixin
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from mentormatch.eventbus import has_subscribers
 from mentormatch.extensions import db
 
 
@@ -61,6 +63,66 @@ def _enum(cls: type[enum.Enum], name: str) -> sa.Enum:
 def age_on(born: date, on: date) -> int:
     """Whole years of age on a given day."""
     return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+ADULT_AGE = 18
+
+
+# ---------------------------------------------------------------- state machines
+#
+# Every status in the service changes in exactly one place: the model's `move_to`, which checks
+# the model's transition table, writes the audit event and records a domain event, all in the
+# caller's transaction. What follows a change (e-mail, pausing matches, never proposing a
+# declined pair again) subscribes to the domain event in `mentormatch.events` and runs after
+# commit. `move_to` never commits: the service function that asked for the change does.
+
+
+class TransitionError(ValueError):
+    """A status change that the rules do not allow; nothing was changed."""
+
+
+class StatusMachine:
+    """Mixin for a model whose `status` follows a transition table.
+
+    A subclass sets `TRANSITIONS` (each status -> the statuses that may follow it) and
+    `EVENT_PREFIX` (the audited object's name: "match", "mentor", ...), and may override
+    `_entered(status, actor, reason, now)` to keep the columns that go with a status.
+    """
+
+    TRANSITIONS: dict = {}
+    EVENT_PREFIX = ""
+
+    def can_move_to(self, status) -> bool:
+        return status in self.TRANSITIONS[self.status]
+
+    def move_to(self, status, actor: Optional["User"], reason: str = "", **details: Any) -> None:
+        """Change status if the table allows it; audit it and record the domain event."""
+        if not self.can_move_to(status):
+            raise TransitionError(
+                f"A {self.EVENT_PREFIX.replace('_', ' ')} that is {self.status.label.lower()} cannot "
+                f"become {status.label.lower()}."
+            )
+        before = self.status
+        now = utcnow()
+        self.status = status
+        self._entered(status, actor, reason, now)
+        if getattr(self, "id", None) is None:
+            db.session.add(self)
+            db.session.flush()
+        record_audit(actor, f"{self.EVENT_PREFIX}.{status.value}", self.audit_subject(),
+                     before={"status": before.value},
+                     after={"status": status.value, "reason": reason or None},
+                     **self.audit_details(), **details)
+
+    def _entered(self, status, actor: Optional["User"], reason: str, now: datetime) -> None:
+        """Keep the columns that go with the new status; nothing by default."""
+
+    def audit_subject(self) -> Any:
+        """The record whose audit trail tells of this change: the object itself by default."""
+        return self
+
+    def audit_details(self) -> dict[str, Any]:
+        return {}
 
 
 # ---------------------------------------------------------------- accounts
@@ -363,6 +425,12 @@ class Youth(db.Model):
     def is_family_of(self, user: User) -> bool:
         return user.id in {self.guardian_id, self.user_id}
 
+    def is_minor(self, on: Optional[date] = None) -> bool:
+        """Under 18 on the day: a guardian consents and decides for them. Unknown age is not
+        assumed either way; the application asks for the date of birth before anything is sent."""
+        age = self.age(on)
+        return age is not None and age < ADULT_AGE
+
 
 class ApplicationStatus(str, enum.Enum):
     DRAFT = "draft"
@@ -414,18 +482,15 @@ APPLICATION_TRANSITIONS: dict[ApplicationStatus, frozenset[ApplicationStatus]] =
     _S.WAITLISTED: frozenset({_S.PROPOSED, _S.PAUSED, _S.WITHDRAWN, _S.INELIGIBLE}),
     _S.PROPOSED: frozenset({_S.MATCHED, _S.WAITLISTED, _S.PAUSED, _S.WITHDRAWN, _S.CLOSED}),
     _S.MATCHED: frozenset({_S.CLOSED, _S.WAITLISTED, _S.PAUSED, _S.WITHDRAWN}),
-    _S.PAUSED: frozenset({_S.UNDER_REVIEW, _S.WITHDRAWN, _S.CLOSED}),
+    # Paused while consent is withdrawn: reviewed again, or back where its match stands once it resumes.
+    _S.PAUSED: frozenset({_S.UNDER_REVIEW, _S.WAITLISTED, _S.PROPOSED, _S.MATCHED, _S.WITHDRAWN, _S.CLOSED}),
     _S.INELIGIBLE: frozenset(),
     _S.WITHDRAWN: frozenset(),
     _S.CLOSED: frozenset(),
 }
 
 
-class TransitionError(ValueError):
-    """A status change that the rules do not allow."""
-
-
-class Application(db.Model):
+class Application(StatusMachine, db.Model):
     __tablename__ = "applications"
     __table_args__ = (
         # One open application per youth and program; ended ones are history.
@@ -475,19 +540,10 @@ class Application(db.Model):
     def __repr__(self) -> str:
         return f"<Application {self.id} {self.status.value}>"
 
-    def can_move_to(self, status: ApplicationStatus) -> bool:
-        return status in APPLICATION_TRANSITIONS[self.status]
+    TRANSITIONS = APPLICATION_TRANSITIONS
+    EVENT_PREFIX = "application"
 
-    def move_to(self, status: ApplicationStatus, actor: Optional[User], reason: str = "") -> None:
-        """Change status if the rules allow it, and write the audit event."""
-        if not self.can_move_to(status):
-            raise TransitionError(
-                f"An application that is {self.status.label.lower()} cannot become "
-                f"{status.label.lower()}."
-            )
-        before = self.status
-        now = utcnow()
-        self.status = status
+    def _entered(self, status: ApplicationStatus, actor: Optional[User], reason: str, now: datetime) -> None:
         self.status_changed_at = now
         if status is ApplicationStatus.UNDER_REVIEW and self.submitted_at is None:
             self.submitted_at = now
@@ -498,24 +554,31 @@ class Application(db.Model):
             self.decided_by = actor
             self.decided_at = now
             self.decision_reason = reason or None
-        record_audit(
-            actor,
-            "application.status",
-            self,
-            before={"status": before.value},
-            after={"status": status.value, "reason": reason or None},
-        )
 
     @property
     def active_consent(self) -> Optional["GuardianConsent"]:
+        """The guardian's consent that stands now (given, or given and still to be confirmed)."""
         for consent in reversed(self.consents):
-            if consent.withdrawn_at is None and consent.declined_at is None:
+            if consent.status in ACTIVE_CONSENT_STATUSES:
                 return consent
         return None
 
     def needs_consent(self, on: Optional[date] = None) -> bool:
-        age = self.youth.age(on)
-        return age is not None and age < 18
+        return self.youth.is_minor(on)
+
+    @property
+    def consent_on_file(self) -> bool:
+        """May this application go forward: the applicant is an adult, or a guardian's consent
+        stands and, where the guardian's address came from the youth, staff have confirmed it."""
+        if not self.needs_consent():
+            return True
+        consent = self.active_consent
+        return consent is not None and consent.status is ConsentStatus.GIVEN
+
+    @property
+    def is_matchable(self) -> bool:
+        """On the waitlist with consent on file: what a matching run and an approval require."""
+        return self.status is ApplicationStatus.WAITLISTED and self.consent_on_file
 
     def days_waiting(self, now: Optional[datetime] = None) -> int:
         if self.waiting_since is None:
@@ -523,8 +586,54 @@ class Application(db.Model):
         return max(0, ((now or utcnow()) - self.waiting_since).days)
 
 
-class GuardianConsent(db.Model):
-    """Informed consent for a minor's application: who gave it, as what, and when."""
+class ConsentStatus(str, enum.Enum):
+    # Given through an address the youth supplied: staff confirm it (a phone call, in person)
+    # before the child can be matched, since a minor could consent through an inbox of their own.
+    TO_CONFIRM = "to_confirm"
+    GIVEN = "given"
+    DECLINED = "declined"
+    WITHDRAWN = "withdrawn"
+
+    @property
+    def label(self) -> str:
+        return {
+            "to_confirm": "Given; staff to confirm the guardian",
+            "given": "Given",
+            "declined": "Declined",
+            "withdrawn": "Withdrawn",
+        }[self.value]
+
+
+ACTIVE_CONSENT_STATUSES = frozenset({ConsentStatus.TO_CONFIRM, ConsentStatus.GIVEN})
+
+
+class ConsentMethod(str, enum.Enum):
+    """How the guardian gave consent."""
+
+    GUARDIAN_ACCOUNT = "guardian_account"
+    EMAILED_LINK = "emailed_link"
+
+    @property
+    def label(self) -> str:
+        return {
+            "guardian_account": "Signed in to the guardian's own account",
+            "emailed_link": "Through the link e-mailed to the guardian",
+        }[self.value]
+
+
+_C = ConsentStatus
+CONSENT_TRANSITIONS: dict[ConsentStatus, frozenset[ConsentStatus]] = {
+    _C.TO_CONFIRM: frozenset({_C.GIVEN, _C.WITHDRAWN}),
+    _C.GIVEN: frozenset({_C.WITHDRAWN}),
+    _C.DECLINED: frozenset(),
+    _C.WITHDRAWN: frozenset(),
+}
+# A new consent record starts in one of these.
+CONSENT_FIRST_STATUSES = frozenset({_C.TO_CONFIRM, _C.GIVEN, _C.DECLINED})
+
+
+class GuardianConsent(StatusMachine, db.Model):
+    """Informed consent for a minor's application: who gave it, as what, how and when."""
 
     __tablename__ = "guardian_consents"
 
@@ -538,13 +647,69 @@ class GuardianConsent(db.Model):
     guardian_email: so.Mapped[str] = so.mapped_column(sa.String(254))
     relation: so.Mapped[str] = so.mapped_column(sa.String(40))
     typed_signature: so.Mapped[str] = so.mapped_column(sa.String(160))
+    status: so.Mapped[ConsentStatus] = so.mapped_column(
+        _enum(ConsentStatus, "consent_status"), default=ConsentStatus.GIVEN
+    )
+    method: so.Mapped[ConsentMethod] = so.mapped_column(
+        _enum(ConsentMethod, "consent_method"), default=ConsentMethod.GUARDIAN_ACCOUNT
+    )
+    # True when the address the consent came through was first typed in by the youth.
+    address_from_youth: so.Mapped[bool] = so.mapped_column(default=False)
     consented_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime)
     declined_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime)
     withdrawn_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime)
     withdrawal_reason: so.Mapped[Optional[str]] = so.mapped_column(sa.Text)
+    confirmed_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime)
+    confirmed_by_id: so.Mapped[Optional[int]] = so.mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    confirmation_note: so.Mapped[Optional[str]] = so.mapped_column(sa.Text)
 
     application: so.Mapped[Application] = so.relationship(back_populates="consents")
-    guardian_user: so.Mapped[Optional[User]] = so.relationship()
+    guardian_user: so.Mapped[Optional[User]] = so.relationship(foreign_keys=[guardian_user_id])
+    confirmed_by: so.Mapped[Optional[User]] = so.relationship(foreign_keys=[confirmed_by_id])
+
+    TRANSITIONS = CONSENT_TRANSITIONS
+    EVENT_PREFIX = "consent"
+
+    @classmethod
+    def record(cls, application: Application, status: ConsentStatus, actor: Optional[User], *,
+               email: str, relation: str, typed_signature: str, method: ConsentMethod,
+               guardian: Optional[User] = None, address_from_youth: bool = False) -> "GuardianConsent":
+        """A guardian's answer, given or declined: the one way a consent record begins."""
+        if status not in CONSENT_FIRST_STATUSES:
+            raise TransitionError(f"A consent cannot begin as {status.label.lower()}.")
+        now = utcnow()
+        consent = cls(application=application, guardian_user=guardian, guardian_email=email,
+                      relation=relation or "", typed_signature=(typed_signature or "").strip(),
+                      status=status, method=method, address_from_youth=address_from_youth,
+                      consented_at=now if status is not ConsentStatus.DECLINED else None,
+                      declined_at=now if status is ConsentStatus.DECLINED else None)
+        db.session.add(consent)
+        db.session.flush()
+        record_audit(actor, f"consent.{status.value}", application, consent_id=consent.id,
+                     relation=relation, email=email, method=method.value)
+        return consent
+
+    def audit_subject(self) -> Application:
+        # A consent's story is part of its application's, where coordinators read it.
+        return self.application
+
+    def audit_details(self) -> dict[str, Any]:
+        return {"consent_id": self.id}
+
+    @property
+    def needs_confirmation(self) -> bool:
+        return self.status is ConsentStatus.TO_CONFIRM
+
+    def _entered(self, status: ConsentStatus, actor: Optional[User], reason: str, now: datetime) -> None:
+        if status is ConsentStatus.WITHDRAWN:
+            self.withdrawn_at = now
+            self.withdrawal_reason = reason or None
+        elif status is ConsentStatus.GIVEN:
+            self.confirmed_at = now
+            self.confirmed_by = actor
+            self.confirmation_note = reason or None
 
 
 # ---------------------------------------------------------------- mentors and clearances
@@ -560,6 +725,14 @@ class MentorStatus(str, enum.Enum):
         return {"applied": "Awaiting approval", "approved": "Approved", "suspended": "Suspended"}[
             self.value
         ]
+
+
+_M = MentorStatus
+MENTOR_TRANSITIONS: dict[MentorStatus, frozenset[MentorStatus]] = {
+    _M.APPLIED: frozenset({_M.APPROVED, _M.SUSPENDED}),
+    _M.APPROVED: frozenset({_M.SUSPENDED}),
+    _M.SUSPENDED: frozenset({_M.APPROVED}),
+}
 
 
 class ClearanceKind(str, enum.Enum):
@@ -581,7 +754,7 @@ class ClearanceKind(str, enum.Enum):
 REQUIRED_CLEARANCES = tuple(ClearanceKind)
 
 
-class Mentor(db.Model):
+class Mentor(StatusMachine, db.Model):
     __tablename__ = "mentors"
     __table_args__ = (
         sa.CheckConstraint("capacity >= 0", name="capacity"),
@@ -625,39 +798,93 @@ class Mentor(db.Model):
     )
     matches: so.Mapped[list["Match"]] = so.relationship(back_populates="mentor")
 
+    TRANSITIONS = MENTOR_TRANSITIONS
+    EVENT_PREFIX = "mentor"
+
     def __repr__(self) -> str:
         return f"<Mentor {self.id}>"
+
+    def _entered(self, status: MentorStatus, actor: Optional[User], reason: str, now: datetime) -> None:
+        if status is MentorStatus.APPROVED:
+            self.approved_by = actor
+            self.approved_at = now
 
     def current_clearance(self, kind: ClearanceKind) -> Optional["Clearance"]:
         """The latest verified record of a kind, whether or not it has expired."""
         verified = [c for c in self.clearances if c.kind is kind and c.verified_at is not None]
         return max(verified, key=lambda c: c.completed_on, default=None)
 
-    def clearance_problems(self, on: Optional[date] = None) -> list[str]:
-        """What keeps this mentor out of matching on a given day; empty when cleared."""
+    def missing_clearances(self, on: Optional[date] = None) -> list["ClearanceProblem"]:
+        """The required clearances that are not verified, passed and current on a given day."""
         on = on or date.today()
         problems = []
-        if self.status is not MentorStatus.APPROVED:
-            problems.append(f"Mentor is {self.status.label.lower()}.")
         for kind in REQUIRED_CLEARANCES:
             record = self.current_clearance(kind)
             if record is None:
-                problems.append(f"{kind.label}: no verified record.")
+                problems.append(ClearanceProblem(kind, "missing"))
             elif not record.passed:
-                problems.append(f"{kind.label}: not passed.")
-            elif record.expires_on is not None and record.expires_on < on:
-                problems.append(f"{kind.label}: expired {record.expires_on.isoformat()}.")
+                problems.append(ClearanceProblem(kind, "not_passed"))
+            elif record.status is ClearanceStatus.LAPSED or (record.expires_on is not None and record.expires_on < on):
+                problems.append(ClearanceProblem(kind, "expired", record.expires_on))
         return problems
 
+    def clearance_problems(self, on: Optional[date] = None) -> list[str]:
+        """What keeps this mentor out of matching on a given day, in words; empty when cleared."""
+        problems = [] if self.status is MentorStatus.APPROVED else [f"Status: {self.status.label.lower()}."]
+        return problems + [p.text for p in self.missing_clearances(on)]
+
+    def can_be_matched(self, on: Optional[date] = None) -> bool:
+        """Approved by a coordinator, with every required clearance verified, passed and current."""
+        return self.status is MentorStatus.APPROVED and not self.missing_clearances(on)
+
     def is_cleared(self, on: Optional[date] = None) -> bool:
-        return not self.clearance_problems(on)
+        return self.can_be_matched(on)
 
     @property
     def active_matches(self) -> list["Match"]:
         return [m for m in self.matches if m.status in OPEN_MATCH_STATUSES]
 
 
-class Clearance(db.Model):
+@dataclass(frozen=True)
+class ClearanceProblem:
+    """A required clearance a mentor lacks: which kind, and why (missing, not_passed, expired)."""
+
+    kind: ClearanceKind
+    code: str
+    expired_on: Optional[date] = None
+
+    @property
+    def text(self) -> str:
+        if self.code == "missing":
+            return f"{self.kind.label}: no verified record."
+        if self.code == "not_passed":
+            return f"{self.kind.label}: not passed."
+        return f"{self.kind.label}: expired {self.expired_on.isoformat()}."
+
+
+class ClearanceStatus(str, enum.Enum):
+    RECORDED = "recorded"
+    VERIFIED = "verified"
+    FAILED = "failed"
+    LAPSED = "lapsed"
+
+    @property
+    def label(self) -> str:
+        return {"recorded": "Waiting for verification", "verified": "Verified", "failed": "Not passed",
+                "lapsed": "Lapsed"}[self.value]
+
+
+_K = ClearanceStatus
+CLEARANCE_TRANSITIONS: dict[ClearanceStatus, frozenset[ClearanceStatus]] = {
+    _K.RECORDED: frozenset({_K.VERIFIED, _K.FAILED}),
+    # A verified record lapses on its expiry date (the daily job records it).
+    _K.VERIFIED: frozenset({_K.LAPSED}),
+    _K.FAILED: frozenset(),
+    _K.LAPSED: frozenset(),
+}
+
+
+class Clearance(StatusMachine, db.Model):
     """One screening or training record with its dates; a coordinator verifies it."""
 
     __tablename__ = "clearances"
@@ -683,11 +910,25 @@ class Clearance(db.Model):
         sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
     verified_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime)
-    reminder_sent_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime)
+    status: so.Mapped[ClearanceStatus] = so.mapped_column(
+        _enum(ClearanceStatus, "clearance_status"), default=ClearanceStatus.RECORDED, index=True
+    )
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
 
     mentor: so.Mapped[Mentor] = so.relationship(back_populates="clearances")
     verified_by: so.Mapped[Optional[User]] = so.relationship()
+
+    TRANSITIONS = CLEARANCE_TRANSITIONS
+    EVENT_PREFIX = "clearance"
+
+    def _entered(self, status: ClearanceStatus, actor: Optional[User], reason: str, now: datetime) -> None:
+        if status in (ClearanceStatus.VERIFIED, ClearanceStatus.FAILED):
+            self.passed = status is ClearanceStatus.VERIFIED
+            self.verified_by = actor
+            self.verified_at = now
+
+    def audit_details(self) -> dict[str, Any]:
+        return {"mentor_id": self.mentor_id, "kind": self.kind.value}
 
     def is_current(self, on: Optional[date] = None) -> bool:
         on = on or date.today()
@@ -698,12 +939,29 @@ class Clearance(db.Model):
 
 
 class RunStatus(str, enum.Enum):
+    QUEUED = "queued"
     RUNNING = "running"
     DONE = "done"
     FAILED = "failed"
 
+    @property
+    def label(self) -> str:
+        return {"queued": "Waiting for a worker", "running": "Running", "done": "Done",
+                "failed": "Failed"}[self.value]
 
-class MatchingRun(db.Model):
+
+_R = RunStatus
+RUN_TRANSITIONS: dict[RunStatus, frozenset[RunStatus]] = {
+    _R.QUEUED: frozenset({_R.RUNNING, _R.FAILED}),
+    # A run whose worker stopped goes back to the queue once, then fails with the reason.
+    _R.RUNNING: frozenset({_R.DONE, _R.FAILED, _R.QUEUED}),
+    _R.DONE: frozenset(),
+    _R.FAILED: frozenset(),
+}
+OPEN_RUN_STATUSES = frozenset({RunStatus.QUEUED, RunStatus.RUNNING})
+
+
+class MatchingRun(StatusMachine, db.Model):
     __tablename__ = "matching_runs"
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
@@ -714,8 +972,17 @@ class MatchingRun(db.Model):
     started_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
     finished_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime)
     status: so.Mapped[RunStatus] = so.mapped_column(
-        _enum(RunStatus, "run_status"), default=RunStatus.RUNNING
+        _enum(RunStatus, "run_status"), default=RunStatus.QUEUED
     )
+    # How far the worker got: a share in [0, 1] and the stage's name, for the progress bar.
+    progress: so.Mapped[float] = so.mapped_column(default=0.0)
+    stage: so.Mapped[str] = so.mapped_column(sa.String(40), default="")
+    # Written by the worker as it goes; a running run whose heartbeat stops lost its worker.
+    heartbeat_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime)
+    attempts: so.Mapped[int] = so.mapped_column(default=0)
+    # Two workers handed the same run both try QUEUED -> RUNNING; the version check lets one win.
+    version: so.Mapped[int] = so.mapped_column(default=1)
+    __mapper_args__ = {"version_id_col": version}
     config: so.Mapped[dict[str, Any]] = so.mapped_column(sa.JSON, default=dict)
     youth_count: so.Mapped[int] = so.mapped_column(default=0)
     mentor_count: so.Mapped[int] = so.mapped_column(default=0)
@@ -729,6 +996,25 @@ class MatchingRun(db.Model):
     started_by: so.Mapped[Optional[User]] = so.relationship()
     proposals: so.Mapped[list["MatchProposal"]] = so.relationship(back_populates="run")
     unmatched: so.Mapped[list["UnmatchedYouth"]] = so.relationship(back_populates="run")
+
+    TRANSITIONS = RUN_TRANSITIONS
+    EVENT_PREFIX = "matching_run"
+
+    def _entered(self, status: RunStatus, actor: Optional[User], reason: str, now: datetime) -> None:
+        if status is RunStatus.RUNNING:
+            self.attempts += 1
+            self.heartbeat_at = now
+        elif status in (RunStatus.DONE, RunStatus.FAILED):
+            self.finished_at = now
+            if status is RunStatus.FAILED:
+                self.error = reason or "The run failed."
+            else:
+                self.progress, self.stage = 1.0, "done"
+        elif status is RunStatus.QUEUED:
+            self.progress, self.stage = 0.0, ""
+
+    def audit_details(self) -> dict[str, Any]:
+        return {"program_id": self.program_id}
 
 
 class ProposalStatus(str, enum.Enum):
@@ -749,7 +1035,18 @@ class ProposalStatus(str, enum.Enum):
         }[self.value]
 
 
-class MatchProposal(db.Model):
+_P = ProposalStatus
+PROPOSAL_TRANSITIONS: dict[ProposalStatus, frozenset[ProposalStatus]] = {
+    _P.PENDING: frozenset({_P.APPROVED, _P.REJECTED, _P.SUPERSEDED}),
+    # The family may turn down a mentor staff approved.
+    _P.APPROVED: frozenset({_P.DECLINED_BY_GUARDIAN}),
+    _P.REJECTED: frozenset(),
+    _P.SUPERSEDED: frozenset(),
+    _P.DECLINED_BY_GUARDIAN: frozenset(),
+}
+
+
+class MatchProposal(StatusMachine, db.Model):
     __tablename__ = "match_proposals"
     __table_args__ = (
         sa.CheckConstraint("score >= 0 AND score <= 1", name="score"),
@@ -787,6 +1084,37 @@ class MatchProposal(db.Model):
     mentor: so.Mapped[Mentor] = so.relationship()
     decided_by: so.Mapped[Optional[User]] = so.relationship()
 
+    TRANSITIONS = PROPOSAL_TRANSITIONS
+    EVENT_PREFIX = "proposal"
+
+    def _entered(self, status: ProposalStatus, actor: Optional[User], reason: str, now: datetime) -> None:
+        self.decided_by = actor
+        self.decided_at = now
+        self.decision_reason = reason or None
+
+    def audit_details(self) -> dict[str, Any]:
+        return {"application_id": self.application_id, "mentor_id": self.mentor_id}
+
+    @classmethod
+    def supersede_pending(cls, program_id: int, keep_run_id: int) -> int:
+        """Retire the pending proposals of a program's earlier runs when a new run stores its own.
+
+        The one bulk status change: a run may retire thousands, so it is one statement and one
+        event for the lot rather than a row-by-row move; PENDING -> SUPERSEDED is in the table.
+        """
+        assert ProposalStatus.SUPERSEDED in PROPOSAL_TRANSITIONS[ProposalStatus.PENDING]
+        result = db.session.execute(
+            sa.update(cls)
+            .where(cls.status == ProposalStatus.PENDING,
+                   cls.run_id.in_(sa.select(MatchingRun.id).where(MatchingRun.program_id == program_id,
+                                                                  MatchingRun.id != keep_run_id)))
+            .values(status=ProposalStatus.SUPERSEDED, decided_at=utcnow())
+        )
+        if result.rowcount:
+            run = db.session.get(MatchingRun, keep_run_id)
+            record_audit(None, "proposal.superseded", run, count=result.rowcount, program_id=program_id)
+        return result.rowcount
+
 
 class UnmatchedYouth(db.Model):
     """A youth a run could not pair, with the engine's reason in plain words."""
@@ -809,11 +1137,25 @@ class UnmatchedYouth(db.Model):
     application: so.Mapped[Application] = so.relationship()
 
 
+class PairSource(str, enum.Enum):
+    """Who ruled a pair out."""
+
+    COORDINATOR = "coordinator"
+    FAMILY = "family"
+
+
 class DoNotMatch(db.Model):
-    """A pair a coordinator has ruled out; every later run honours it."""
+    """A pair no run may propose: ruled out by a coordinator, or a mentor the family declined.
+
+    A coordinator may lift it with a reason; the row stays, lifted, as history.
+    """
 
     __tablename__ = "do_not_match"
-    __table_args__ = (sa.UniqueConstraint("youth_id", "mentor_id", name="uq_do_not_match"),)
+    __table_args__ = (
+        # One standing rule per pair; lifted ones are history.
+        sa.Index("uq_do_not_match_standing", "youth_id", "mentor_id", unique=True,
+                 sqlite_where=sa.text("lifted_at IS NULL"), postgresql_where=sa.text("lifted_at IS NULL")),
+    )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     youth_id: so.Mapped[int] = so.mapped_column(
@@ -822,14 +1164,49 @@ class DoNotMatch(db.Model):
     mentor_id: so.Mapped[int] = so.mapped_column(
         sa.ForeignKey("mentors.id", ondelete="CASCADE"), index=True
     )
+    source: so.Mapped[PairSource] = so.mapped_column(
+        _enum(PairSource, "pair_source"), default=PairSource.COORDINATOR
+    )
     reason: so.Mapped[str] = so.mapped_column(sa.Text)
+    # The proposal the family declined, when the family ruled the pair out.
+    proposal_id: so.Mapped[Optional[int]] = so.mapped_column(
+        sa.ForeignKey("match_proposals.id", ondelete="SET NULL"), index=True
+    )
     created_by_id: so.Mapped[Optional[int]] = so.mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    lifted_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime)
+    lifted_by_id: so.Mapped[Optional[int]] = so.mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    lift_reason: so.Mapped[Optional[str]] = so.mapped_column(sa.Text)
 
     youth: so.Mapped[Youth] = so.relationship()
     mentor: so.Mapped[Mentor] = so.relationship()
+    created_by: so.Mapped[Optional[User]] = so.relationship(foreign_keys=[created_by_id])
+    lifted_by: so.Mapped[Optional[User]] = so.relationship(foreign_keys=[lifted_by_id])
+
+    @property
+    def standing(self) -> bool:
+        return self.lifted_at is None
+
+    @property
+    def description(self) -> str:
+        """Why the pair is ruled out, as a coordinator reads it."""
+        if self.source is PairSource.FAMILY:
+            return f"declined by the family on {self.created_at:%Y-%m-%d}: {self.reason or 'no reason given'}"
+        return f"ruled out by staff on {self.created_at:%Y-%m-%d}: {self.reason}"
+
+    def lift(self, actor: User, reason: str) -> None:
+        """Let runs propose the pair again, with the coordinator's reason on record."""
+        if self.lifted_at is not None:
+            raise TransitionError("This pair is already allowed again.")
+        self.lifted_at = utcnow()
+        self.lifted_by = actor
+        self.lift_reason = reason
+        record_audit(actor, "do_not_match.lifted", self, youth_id=self.youth_id, mentor_id=self.mentor_id,
+                     source=self.source.value, reason=reason)
 
 
 # ---------------------------------------------------------------- matches and monitoring
@@ -838,6 +1215,7 @@ class DoNotMatch(db.Model):
 class MatchStatus(str, enum.Enum):
     AWAITING_FIRST_MEETING = "awaiting_first_meeting"
     ACTIVE = "active"
+    PAUSED = "paused"
     CLOSED = "closed"
 
     @property
@@ -845,11 +1223,38 @@ class MatchStatus(str, enum.Enum):
         return {
             "awaiting_first_meeting": "Approved — first meeting to hold",
             "active": "Active",
+            "paused": "Paused — a coordinator decides",
             "closed": "Closed",
         }[self.value]
 
 
-OPEN_MATCH_STATUSES = frozenset({MatchStatus.AWAITING_FIRST_MEETING, MatchStatus.ACTIVE})
+# Open matches hold a place in the mentor's capacity, paused ones included: the coordinator
+# decides whether a paused match resumes or closes.
+OPEN_MATCH_STATUSES = frozenset({MatchStatus.AWAITING_FIRST_MEETING, MatchStatus.ACTIVE, MatchStatus.PAUSED})
+# The matches a mentor and family work in: contact details shown, meetings logged.
+WORKING_MATCH_STATUSES = frozenset({MatchStatus.AWAITING_FIRST_MEETING, MatchStatus.ACTIVE})
+
+_T = MatchStatus
+MATCH_TRANSITIONS: dict[MatchStatus, frozenset[MatchStatus]] = {
+    _T.AWAITING_FIRST_MEETING: frozenset({_T.ACTIVE, _T.PAUSED, _T.CLOSED}),
+    _T.ACTIVE: frozenset({_T.PAUSED, _T.CLOSED}),
+    _T.PAUSED: frozenset({_T.AWAITING_FIRST_MEETING, _T.ACTIVE, _T.CLOSED}),
+    _T.CLOSED: frozenset(),
+}
+
+
+class PauseReason(str, enum.Enum):
+    CONSENT_WITHDRAWN = "consent_withdrawn"
+    MENTOR_SUSPENDED = "mentor_suspended"
+    CLEARANCE_LAPSED = "clearance_lapsed"
+
+    @property
+    def label(self) -> str:
+        return {
+            "consent_withdrawn": "The guardian withdrew consent",
+            "mentor_suspended": "The mentor is suspended",
+            "clearance_lapsed": "The mentor's clearance lapsed",
+        }[self.value]
 
 
 class ClosureReason(str, enum.Enum):
@@ -859,6 +1264,8 @@ class ClosureReason(str, enum.Enum):
     MISMATCH = "mismatch"
     SAFETY = "safety"
     PROGRAM_ENDED = "program_ended"
+    FAMILY_DECLINED = "family_declined"
+    FAMILY_WITHDREW = "family_withdrew"
     OTHER = "other"
 
     @property
@@ -870,11 +1277,13 @@ class ClosureReason(str, enum.Enum):
             "mismatch": "Mismatch",
             "safety": "Safety concern",
             "program_ended": "Program ended",
+            "family_declined": "The family declined the mentor",
+            "family_withdrew": "The family withdrew",
             "other": "Other",
         }[self.value]
 
 
-class Match(db.Model):
+class Match(StatusMachine, db.Model):
     __tablename__ = "matches"
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
@@ -910,6 +1319,8 @@ class Match(db.Model):
     closed_by_id: so.Mapped[Optional[int]] = so.mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
+    paused_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime)
+    pause_reason: so.Mapped[Optional[PauseReason]] = so.mapped_column(_enum(PauseReason, "pause_reason"))
 
     application: so.Mapped[Application] = so.relationship()
     mentor: so.Mapped[Mentor] = so.relationship(back_populates="matches")
@@ -920,9 +1331,42 @@ class Match(db.Model):
         back_populates="match", order_by="CheckIn.occurred_on"
     )
 
+    TRANSITIONS = MATCH_TRANSITIONS
+    EVENT_PREFIX = "match"
+
     @property
     def youth(self) -> Youth:
         return self.application.youth
+
+    def _entered(self, status: MatchStatus, actor: Optional[User], reason: str, now: datetime) -> None:
+        if status is MatchStatus.CLOSED:
+            self.closed_at = now
+            self.closed_by = actor
+        elif status is MatchStatus.PAUSED:
+            self.paused_at = now
+        elif self.pause_reason is not None:
+            self.paused_at, self.pause_reason = None, None
+
+    def audit_details(self) -> dict[str, Any]:
+        return {"application_id": self.application_id, "mentor_id": self.mentor_id}
+
+    @property
+    def status_to_resume(self) -> MatchStatus:
+        """Where a paused match goes back to: active once it began, else awaiting its first meeting."""
+        began = self.first_meeting_held_at is not None and self.commitment_signed_on is not None
+        return MatchStatus.ACTIVE if began else MatchStatus.AWAITING_FIRST_MEETING
+
+    @property
+    def contact_allowed(self) -> bool:
+        """May the mentor see the family's contact details and log meetings now.
+
+        The match must be working (not paused or closed), and the two facts a pause follows
+        from are checked here too, so access ends in the same transaction as consent is
+        withdrawn or the mentor suspended, before the pause itself is recorded.
+        """
+        return (self.status in WORKING_MATCH_STATUSES
+                and self.mentor.status is MentorStatus.APPROVED
+                and self.application.consent_on_file)
 
 
 class CheckInParty(str, enum.Enum):
@@ -991,6 +1435,100 @@ class AuditEvent(db.Model):
     actor: so.Mapped[Optional[User]] = so.relationship()
 
 
+class DomainEvent(db.Model):
+    """Something that happened, recorded in the same transaction as the change: the outbox.
+
+    After commit a worker runs each consequence subscribed to the event's kind (see
+    `mentormatch.events`); `dispatched_at` is set once all have run. An event nothing
+    subscribes to is born dispatched.
+    """
+
+    __tablename__ = "domain_events"
+    __table_args__ = (
+        sa.Index("ix_domain_events_undispatched", "dispatched_at", "id"),
+        sa.Index("ix_domain_events_object", "object_type", "object_id"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    kind: so.Mapped[str] = so.mapped_column(sa.String(60), index=True)
+    object_type: so.Mapped[str] = so.mapped_column(sa.String(40))
+    object_id: so.Mapped[Optional[int]]
+    actor_id: so.Mapped[Optional[int]] = so.mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    data: so.Mapped[dict[str, Any]] = so.mapped_column(sa.JSON, default=dict)
+    # Recorded while loading history (demo data): state consequences run, nobody is e-mailed.
+    quiet: so.Mapped[bool] = so.mapped_column(default=False)
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    dispatched_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime)
+    attempts: so.Mapped[int] = so.mapped_column(default=0)
+    last_error: so.Mapped[Optional[str]] = so.mapped_column(sa.Text)
+
+    actor: so.Mapped[Optional[User]] = so.relationship()
+
+
+class EventHandling(db.Model):
+    """One consequence done for one event, written in the consequence's own transaction, so a
+    consequence runs once however often its event is delivered."""
+
+    __tablename__ = "event_handlings"
+
+    event_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("domain_events.id", ondelete="CASCADE"), primary_key=True
+    )
+    subscriber: so.Mapped[str] = so.mapped_column(sa.String(120), primary_key=True)
+    handled_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+
+
+class MessageStatus(str, enum.Enum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+
+    @property
+    def label(self) -> str:
+        return {"pending": "Waiting to be sent", "sending": "Being sent", "sent": "Sent",
+                "failed": "Could not be delivered"}[self.value]
+
+
+class OutboxMessage(db.Model):
+    """An e-mail written and waiting to go, or gone: workers send it, with retries."""
+
+    __tablename__ = "outbox_messages"
+    __table_args__ = (sa.Index("ix_outbox_due", "status", "next_attempt_at"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    # Set when a consequence of an event wrote the message, so it is written once.
+    key: so.Mapped[Optional[str]] = so.mapped_column(sa.String(160), unique=True)
+    to_address: so.Mapped[str] = so.mapped_column(sa.String(254))
+    subject: so.Mapped[str] = so.mapped_column(sa.String(300))
+    body: so.Mapped[str] = so.mapped_column(sa.Text)
+    template: so.Mapped[str] = so.mapped_column(sa.String(60))
+    locale: so.Mapped[str] = so.mapped_column(sa.String(5), default="en")
+    status: so.Mapped[MessageStatus] = so.mapped_column(
+        _enum(MessageStatus, "message_status"), default=MessageStatus.PENDING
+    )
+    attempts: so.Mapped[int] = so.mapped_column(default=0)
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    next_attempt_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    claimed_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime)
+    sent_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime)
+    last_error: so.Mapped[Optional[str]] = so.mapped_column(sa.Text)
+
+
+class SentReminder(db.Model):
+    """A reminder or alert that went out, so a schedule that runs again never sends it twice."""
+
+    __tablename__ = "sent_reminders"
+    __table_args__ = (sa.UniqueConstraint("key", name="uq_sent_reminders_key"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    # What and for which day, e.g. "clearance-expiry:7:<clearance id>:<expiry date>".
+    key: so.Mapped[str] = so.mapped_column(sa.String(160))
+    sent_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+
+
 def record_audit(
     actor: Optional[User],
     action: str,
@@ -999,7 +1537,25 @@ def record_audit(
     after: Optional[dict] = None,
     **details: Any,
 ) -> AuditEvent:
-    """Add an audit event for a change to `obj`, in the caller's transaction."""
+    """Record a change to `obj` in the caller's transaction: the audit event people read, and
+    the domain event whose consequences run after commit."""
+    event = _audit_row(actor, action, obj, before, after, details)
+    data = dict(event.details)
+    kind = action
+    quiet = bool(db.session.info.get("quiet_events"))
+    db.session.add(DomainEvent(
+        kind=kind, object_type=event.object_type, object_id=event.object_id, actor_id=event.actor_id,
+        data=data, quiet=quiet, dispatched_at=None if has_subscribers(kind) else utcnow(),
+    ))
+    return event
+
+
+def record_read(actor: Optional[User], action: str, obj: Any, **details: Any) -> AuditEvent:
+    """Record that someone read a record (a youth's file, say): audited, but nothing follows."""
+    return _audit_row(actor, action, obj, None, None, details)
+
+
+def _audit_row(actor, action, obj, before, after, details) -> AuditEvent:
     if obj is not None and getattr(obj, "id", None) is None:
         db.session.add(obj)
         db.session.flush()

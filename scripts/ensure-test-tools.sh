@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what the browser and PostgreSQL tests need, from Debian's packages, when missing.
+# Installs what the browser, PostgreSQL and job-queue tests need, from Debian's packages, when missing.
 set -euo pipefail
 
 need=()
@@ -7,6 +7,7 @@ command -v chromium >/dev/null 2>&1 || need+=(chromium)
 if ! command -v initdb >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
   need+=(postgresql)
 fi
+command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
 fi

@@ -11,6 +11,7 @@ from mentormatch.models import (
     ApplicationStatus,
     Clearance,
     ClearanceKind,
+    ClearanceStatus,
     GuardianConsent,
     MatchFormat,
     Mentor,
@@ -117,7 +118,7 @@ def make_mentor(cleared: bool = True, programs: list[Program] | None = None, use
             db.session.add(Clearance(
                 mentor=mentor, kind=kind, completed_on=today - timedelta(days=100),
                 expires_on=None if kind is ClearanceKind.INTERVIEW else today + timedelta(days=265),
-                verified_by=verified_by, verified_at=utcnow(),
+                verified_by=verified_by, verified_at=utcnow(), status=ClearanceStatus.VERIFIED,
             ))
     db.session.commit()
     return mentor

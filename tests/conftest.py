@@ -10,7 +10,12 @@ import sqlalchemy as sa
 
 from mentormatch import create_app
 from mentormatch.extensions import db
+from mentormatch.queue import huey
 from tests.support.pgserver import ThrowawayPostgres
+
+# Jobs run in the test's own thread when a transaction's jobs are handed on (at the end of each
+# request, or where a test calls queue.flush()); the queue tests start real workers instead.
+huey.immediate = True
 
 
 def pytest_addoption(parser):
@@ -73,8 +78,7 @@ def app(database_url):
         "SQLALCHEMY_DATABASE_URI": database_url,
         "MAIL_SERVER": "",
         "SERVER_NAME": "mentormatch.test",
-        # Matching runs compute in the request; one test drives the background thread itself.
-        "MATCHING_INLINE": True,
+        "APP_BASE_URL": "http://mentormatch.test",
     })
     app.test_client_class = FreshRequestClient
     with app.app_context():

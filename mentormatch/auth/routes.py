@@ -22,7 +22,7 @@ from mentormatch.auth.forms import (
     YouthRegisterForm,
 )
 from mentormatch.extensions import db, limiter
-from mentormatch.family.notify import send_welcome
+from mentormatch.links import external_url
 from mentormatch.models import (
     AccessToken,
     Mentor,
@@ -127,7 +127,6 @@ def _create_account(role: Role, form, email: str) -> User:
         )
     record_audit(user, "account.register", user, role=role.value)
     db.session.commit()
-    send_welcome(user)
     return user
 
 
@@ -185,7 +184,7 @@ def forgot_password():
                 _("Reset your MentorMatch password"),
                 "password_reset",
                 user=user,
-                link=url_for("auth.reset_password", token=raw, _external=True),
+                link=external_url("auth.reset_password", token=raw),
                 hours=hours,
             )
         # Same answer whether or not the address has an account, so nobody can probe for one.

@@ -6,16 +6,13 @@ approving at once can never take a mentor past capacity or give a youth two ment
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Optional
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask_babel import force_locale, lazy_gettext
 
-from mentormatch import mail
 from mentormatch.extensions import db
-from mentormatch.matching_service import candidates_for, is_matchable
+from mentormatch.matching_service import candidates_for
 from mentormatch.models import (
     OPEN_MATCH_STATUSES,
     Application,
@@ -25,11 +22,11 @@ from mentormatch.models import (
     MatchProposal,
     MatchStatus,
     Mentor,
+    PairSource,
     ProposalStatus,
     User,
     Youth,
     record_audit,
-    utcnow,
 )
 
 
@@ -41,16 +38,13 @@ def _mentor():
     return so.joinedload(MatchProposal.mentor, innerjoin=True)
 
 
-# What the e-mails about a new match read, in one statement: the youth with guardian and own
-# account, the program, the mentor's account.
-NOTIFY_OPTIONS = (
+# What an approval reads, in three statements: the youth with guardian and own account, the
+# program and the mentor's account joined in; then the consents and the mentor's clearances.
+CHECK_OPTIONS = (
     _application().joinedload(Application.youth, innerjoin=True).joinedload(Youth.guardian),
     _application().joinedload(Application.youth, innerjoin=True).joinedload(Youth.user),
     _application().joinedload(Application.program, innerjoin=True),
     _mentor().joinedload(Mentor.user, innerjoin=True),
-)
-# The approval checks also read the consents and the mentor's clearances: three statements in all.
-CHECK_OPTIONS = NOTIFY_OPTIONS + (
     _application().selectinload(Application.consents),
     _mentor().selectinload(Mentor.clearances),
 )
@@ -109,56 +103,43 @@ def approval_problem(proposal: MatchProposal) -> Optional[str]:
     if application.status is not ApplicationStatus.WAITLISTED:
         return (f"{youth.full_name}'s application is now {application.status.label.lower()}, "
                 "not waiting for a mentor.")
-    if not is_matchable(application):
-        return f"{youth.full_name} has no guardian consent on file any more."
-    problems = mentor.clearance_problems()
-    if problems:
-        return f"{mentor.user.full_name} is no longer cleared: {' '.join(problems)}"
+    if not application.consent_on_file:
+        return f"{youth.full_name} has no confirmed guardian consent on file."
+    if not mentor.can_be_matched():
+        return f"{mentor.user.full_name} is no longer cleared: {' '.join(mentor.clearance_problems())}"
     taken = open_matches(mentor.id)
     if taken >= mentor.capacity:
         return f"{mentor.user.full_name} has no free place ({taken} of {mentor.capacity} taken)."
     ruled_out = db.session.scalar(
-        sa.select(DoNotMatch.reason).where(DoNotMatch.youth_id == youth.id,
-                                           DoNotMatch.mentor_id == mentor.id)
+        sa.select(DoNotMatch).where(DoNotMatch.youth_id == youth.id, DoNotMatch.mentor_id == mentor.id,
+                                    DoNotMatch.lifted_at.is_(None))
     )
     if ruled_out is not None:
-        return f"This pair is on the do-not-match list: {ruled_out}"
+        return f"This pair is ruled out: {ruled_out.description}"
     return None
 
 
-def _approve_locked(proposal: MatchProposal, actor: User, notify: bool = True) -> Match:
+def _approve_locked(proposal: MatchProposal, actor: User) -> Match:
     problem = approval_problem(proposal)
     if problem:
         db.session.rollback()
         raise DecisionRefused(problem)
-    now = utcnow()
-    proposal.status = ProposalStatus.APPROVED
-    proposal.decided_by_id = actor.id
-    proposal.decided_at = now
+    proposal.move_to(ProposalStatus.APPROVED, actor)
     match = Match(application_id=proposal.application_id, mentor_id=proposal.mentor_id,
                   proposal=proposal, status=MatchStatus.AWAITING_FIRST_MEETING,
-                  approved_by_id=actor.id, approved_at=now)
-    db.session.add(match)
-    record_audit(actor, "proposal.approve", proposal, before={"status": "pending"},
-                 after={"status": "approved", "mentor_id": proposal.mentor_id},
-                 application_id=proposal.application_id)
+                  approved_by_id=actor.id, approved_at=proposal.decided_at)
     record_audit(actor, "match.create", match, application_id=proposal.application_id,
                  mentor_id=proposal.mentor_id, proposal_id=proposal.id)
     proposal.application.move_to(ApplicationStatus.PROPOSED, actor,
                                  f"Mentor proposed: {proposal.mentor.user.first_name}")
     db.session.commit()
-    if notify:
-        # The commit expired every row; read back what the e-mails show in one go.
-        db.session.scalar(sa.select(MatchProposal).where(MatchProposal.id == proposal.id)
-                          .options(*NOTIFY_OPTIONS))
-        notify_match(match)
     return match
 
 
-def approve(proposal_id: int, actor: User, notify: bool = True) -> Match:
+def approve(proposal_id: int, actor: User) -> Match:
     """Approve a pending proposal after re-checking it; raise DecisionRefused when it no longer holds.
 
-    `notify=False` is for loading demo data, where nobody should be e-mailed.
+    The family and the mentor are e-mailed after commit, by the event's consequences.
     """
     mentor_id, application_id = db.session.execute(
         sa.select(MatchProposal.mentor_id, MatchProposal.application_id)
@@ -170,7 +151,7 @@ def approve(proposal_id: int, actor: User, notify: bool = True) -> Match:
     if proposal.mentor_id != mentor_id:
         db.session.rollback()
         raise DecisionRefused("The proposal changed while you were deciding; look again.")
-    return _approve_locked(proposal, actor, notify)
+    return _approve_locked(proposal, actor)
 
 
 def reject(proposal: MatchProposal, actor: User, reason: str) -> None:
@@ -188,13 +169,7 @@ def _refuse_unless_pending(proposal: MatchProposal) -> None:
 
 def _reject_locked(proposal: MatchProposal, actor: User, reason: str) -> None:
     _refuse_unless_pending(proposal)
-    proposal.status = ProposalStatus.REJECTED
-    proposal.decided_by_id = actor.id
-    proposal.decided_at = utcnow()
-    proposal.decision_reason = reason
-    record_audit(actor, "proposal.reject", proposal, before={"status": "pending"},
-                 after={"status": "rejected", "reason": reason},
-                 application_id=proposal.application_id)
+    proposal.move_to(ProposalStatus.REJECTED, actor, reason)
 
 
 def swap(proposal: MatchProposal, actor: User, mentor_id: int) -> None:
@@ -241,63 +216,22 @@ def rule_out(youth_id: int, mentor_id: int, reason: str, actor: User,
     if proposal is not None:
         lock_application(proposal.application_id)
     pair = db.session.scalar(sa.select(DoNotMatch).where(DoNotMatch.youth_id == youth_id,
-                                                         DoNotMatch.mentor_id == mentor_id))
+                                                         DoNotMatch.mentor_id == mentor_id,
+                                                         DoNotMatch.lifted_at.is_(None)))
     if pair is None:
-        pair = DoNotMatch(youth_id=youth_id, mentor_id=mentor_id, reason=reason, created_by_id=actor.id)
-        db.session.add(pair)
+        pair = DoNotMatch(youth_id=youth_id, mentor_id=mentor_id, reason=reason, created_by_id=actor.id,
+                          source=PairSource.COORDINATOR)
         record_audit(actor, "do_not_match.create", pair, youth_id=youth_id, mentor_id=mentor_id,
-                     reason=reason)
+                     source=PairSource.COORDINATOR.value, reason=reason)
     if proposal is not None and proposal.status is ProposalStatus.PENDING:
         _reject_locked(proposal, actor, f"Do not match: {reason}")
     db.session.commit()
     return pair
 
 
-# ---------------------------------------------------------------- e-mail
-
-
-@dataclass
-class Recipient:
-    email: str
-    name: str
-    locale: str
-
-
-def family_recipients(application: Application) -> list[Recipient]:
-    """Who speaks for the youth: the guardian while under 18, the young person from 18."""
-    youth = application.youth
-    people: list[Optional[User]] = (
-        [youth.guardian] if application.needs_consent() else [youth.user or youth.guardian]
-    )
-    found = [Recipient(p.email, p.first_name, p.locale or "en") for p in people if p is not None]
-    if not found:
-        consent = application.active_consent
-        address = consent.guardian_email if consent else youth.guardian_email
-        if address:
-            found.append(Recipient(address, "", "en"))
-    return found
-
-
-def send_to(recipient: Recipient, subject, template: str, **context: Any) -> None:
-    """Send in the recipient's own language; `subject` is a lazy string translated here."""
-    with force_locale(recipient.locale):
-        mail.send(recipient.email, str(subject), template, recipient=recipient, **context)
-
-
-def notify_match(match: Match) -> None:
-    application = match.application
-    mentor_user = match.mentor.user
-    for person in family_recipients(application):
-        send_to(person, lazy_gettext("A mentor has been proposed"), "match_proposed_family",
-                youth=application.youth, program=application.program, mentor=mentor_user,
-                reasons=match.proposal.reasons if match.proposal else [])
-    send_to(Recipient(mentor_user.email, mentor_user.first_name, mentor_user.locale or "en"),
-            lazy_gettext("You have a new mentee"), "match_proposed_mentor",
-            youth=application.youth, program=application.program)
-
-
-def notify_decision(application: Application, decision: str, reason: str) -> None:
-    for person in family_recipients(application):
-        send_to(person, lazy_gettext("News about your MentorMatch application"), "coordinator_decision",
-                youth=application.youth, program=application.program, decision=decision, reason=reason)
-
+def lift_pair(pair: DoNotMatch, actor: User, reason: str) -> None:
+    """Let later runs propose a ruled-out pair again; the coordinator's reason is kept."""
+    if not pair.standing:
+        raise DecisionRefused("This pair is already allowed again.")
+    pair.lift(actor, reason)
+    db.session.commit()

@@ -162,3 +162,27 @@ class DoNotMatchForm(FlaskForm):
 class HandPickForm(FlaskForm):
     mentor_id = IntegerField("Mentor", validators=[InputRequired()])
     submit = SubmitField("Approve this mentor")
+
+
+class LiftPairForm(FlaskForm):
+    reason = StringField("Why this pair may be proposed again",
+                         validators=[InputRequired(message="Give the reason for allowing the pair again."),
+                                     Length(max=2000)])
+    submit = SubmitField("Allow this pair again")
+
+
+class ConfirmConsentForm(FlaskForm):
+    note = StringField("How you confirmed the guardian (a call to a known number, in person)",
+                       validators=[InputRequired(message="Say how you confirmed the guardian."), Length(max=500)])
+    submit = SubmitField("Consent confirmed")
+
+
+class ResumeMatchForm(FlaskForm):
+    note = StringField("What was settled",
+                       validators=[InputRequired(message="Say what was settled before the match goes on."),
+                                   Length(max=1000)])
+    submit = SubmitField("Let the match go on")
+
+
+class RetryMessageForm(FlaskForm):
+    submit = SubmitField("Try again")

@@ -27,6 +27,7 @@ from mentormatch.models import (
     Match,
     MatchingRun,
     MatchProposal,
+    MatchStatus,
     Mentor,
     MentorStatus,
     Program,
@@ -127,6 +128,17 @@ def at_risk_matches(today: Optional[date] = None) -> list[Match]:
         .order_by(Match.approved_at)
     )
     return list(matches)
+
+
+def paused_matches() -> list[Match]:
+    """Matches on hold until a coordinator decides, oldest pause first."""
+    return list(db.session.scalars(
+        sa.select(Match).where(Match.status == MatchStatus.PAUSED)
+        .options(so.joinedload(Match.mentor, innerjoin=True).joinedload(Mentor.user, innerjoin=True),
+                 so.joinedload(Match.application, innerjoin=True).joinedload(Application.youth, innerjoin=True),
+                 so.joinedload(Match.application, innerjoin=True).joinedload(Application.program, innerjoin=True))
+        .order_by(Match.paused_at, Match.id)
+    ))
 
 
 def latest_decline_ids(limit: int) -> list[int]:
@@ -341,13 +353,31 @@ def unmatched_statement(run_id: int):
     )
 
 
+PAIR_OPTIONS = (so.selectinload(DoNotMatch.youth), so.selectinload(DoNotMatch.mentor).selectinload(Mentor.user),
+                so.selectinload(DoNotMatch.lifted_by))
+
+
 def do_not_match_pairs(program_id: int) -> list[DoNotMatch]:
-    """Pairs ruled out for youth who applied to the program."""
+    """Standing pairs ruled out for youth who applied to the program, by staff or by the family."""
     return list(db.session.scalars(
         sa.select(DoNotMatch)
-        .where(DoNotMatch.youth_id.in_(sa.select(Application.youth_id).where(Application.program_id == program_id)))
-        .options(so.selectinload(DoNotMatch.youth), so.selectinload(DoNotMatch.mentor).selectinload(Mentor.user))
+        .where(DoNotMatch.youth_id.in_(sa.select(Application.youth_id).where(Application.program_id == program_id)),
+               DoNotMatch.lifted_at.is_(None))
+        .options(*PAIR_OPTIONS)
         .order_by(DoNotMatch.created_at.desc())
+    ))
+
+
+def latest_application_of(youth_id: int) -> Optional[Application]:
+    return db.session.scalar(sa.select(Application).where(Application.youth_id == youth_id)
+                             .order_by(Application.created_at.desc(), Application.id.desc()).limit(1))
+
+
+def pairs_of_youth(youth_id: int) -> list[DoNotMatch]:
+    """Every pair ever ruled out for one youth, standing ones first."""
+    return list(db.session.scalars(
+        sa.select(DoNotMatch).where(DoNotMatch.youth_id == youth_id).options(*PAIR_OPTIONS)
+        .order_by(DoNotMatch.lifted_at.is_not(None), DoNotMatch.created_at.desc())
     ))
 
 

@@ -8,18 +8,21 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from matching import RULE_LABELS
 
-from mentormatch import figures, matching_service
+from mentormatch import figures, mail, matching_service, queue
 from mentormatch.access import is_htmx, staff_required
-from mentormatch.coordinator import bp, decisions, queries
+from mentormatch.coordinator import bp, decisions, queries, review
 from mentormatch.coordinator.forms import (
     DECISIONS,
     ApproveForm,
+    ConfirmConsentForm,
     DecisionForm,
     DoNotMatchForm,
     HandPickForm,
     InterviewForm,
+    LiftPairForm,
     MentorStatusForm,
     RejectForm,
+    RetryMessageForm,
     RunForm,
     SearchForm,
     SettingsForm,
@@ -33,16 +36,18 @@ from mentormatch.models import (
     Application,
     ApplicationStatus,
     Clearance,
-    ClearanceKind,
+    DoNotMatch,
     MatchingRun,
     MatchProposal,
     Mentor,
-    MentorStatus,
+    MessageStatus,
+    OutboxMessage,
     Program,
     ProposalStatus,
     RunStatus,
     UnmatchedYouth,
     record_audit,
+    record_read,
     utcnow,
 )
 
@@ -113,15 +118,17 @@ def review_application(application_id: int):
     return _review_page(get_application_or_404(application_id), DecisionForm())
 
 
-def _review_page(application: Application, form: DecisionForm, status: int = 200):
+def _review_page(application: Application, form: DecisionForm, status: int = 200, confirm_form=None):
     """The full record, audited each time it is shown (a refused decision shows it again)."""
     proposals, matches = queries.application_history(application.id)
     allowed = [k for k, (s, _) in DECISIONS.items() if application.can_move_to(s)]
     form.decision.choices = choices([(k, DECISIONS[k][1]) for k in allowed])
     page = render_template("coordinator/application.html", application=application, form=form,
-                           allowed=allowed, proposals=proposals, matches=matches, today=utcnow().date())
+                           allowed=allowed, proposals=proposals, matches=matches, today=utcnow().date(),
+                           confirm_form=confirm_form or ConfirmConsentForm(), lift_form=LiftPairForm(),
+                           pairs=queries.pairs_of_youth(application.youth_id))
     # Committed after rendering, which leaves the rows loaded for the page loaded.
-    record_audit(current_user, "application.view", application)
+    record_read(current_user, "application.view", application)
     db.session.commit()
     return page, status
 
@@ -136,25 +143,30 @@ def decide_application(application_id: int):
     if not form.validate_on_submit():
         return _review_page(application, form, 422)
     status = DECISIONS[form.decision.data][0]
-    reason = (form.reason.data or "").strip()
-    problem = _decision_problem(application, status)
-    if problem:
-        form.decision.errors.append(problem)
+    try:
+        review.decide_application(application, status, current_user, (form.reason.data or "").strip())
+    except review.ReviewRefused as refused:
+        form.decision.errors.append(str(refused))
         return _review_page(application, form, 422)
-    application.move_to(status, current_user, reason)
-    db.session.commit()
-    decisions.notify_decision(application, form.decision.data, reason)
-    flash(f"{application.youth.full_name}: {status.label.lower()}. The family has been e-mailed.", "success")
+    flash(f"{application.youth.full_name}: {status.label.lower()}. The family is e-mailed.", "success")
     return redirect(url_for("coordinator.review_application", application_id=application.id))
 
 
-def _decision_problem(application: Application, status: ApplicationStatus):
-    if not application.can_move_to(status):
-        return f"An application that is {application.status.label.lower()} cannot become {status.label.lower()}."
-    if (status is ApplicationStatus.WAITLISTED and application.needs_consent()
-            and application.active_consent is None):
-        return "A guardian's consent is needed before an applicant under 18 can join the waitlist."
-    return None
+@bp.route("/applications/<int:application_id>/consent/confirm", methods=["POST"])
+@staff_required
+def confirm_consent(application_id: int):
+    """Record that the guardian's consent, given through an address the youth supplied, is confirmed."""
+    application = get_application_or_404(application_id)
+    form = ConfirmConsentForm()
+    if not form.validate_on_submit():
+        return _review_page(application, DecisionForm(), 422, confirm_form=form)
+    try:
+        review.confirm_consent(application, current_user, form.note.data.strip())
+    except review.ReviewRefused as refused:
+        flash(str(refused), "error")
+    else:
+        flash("Consent confirmed; the application can now be decided.", "success")
+    return redirect(url_for("coordinator.review_application", application_id=application.id))
 
 
 # ---------------------------------------------------------------- mentor clearance
@@ -190,15 +202,13 @@ def verify_clearance(clearance_id: int):
     clearance = db.get_or_404(Clearance, clearance_id)
     form = VerifyClearanceForm()
     if form.validate_on_submit():
-        before = {"passed": clearance.passed, "verified": clearance.verified_at is not None}
-        clearance.passed = form.outcome.data == "passed"
-        clearance.verified_by_id = current_user.id
-        clearance.verified_at = utcnow()
-        record_audit(current_user, "clearance.verify", clearance, before=before,
-                     after={"passed": clearance.passed, "verified": True},
-                     mentor_id=clearance.mentor_id, kind=clearance.kind.value)
-        db.session.commit()
-        flash(f"{clearance.kind.label} marked {'passed' if clearance.passed else 'failed'}.", "success")
+        passed = form.outcome.data == "passed"
+        try:
+            review.verify_clearance(clearance, current_user, passed)
+        except review.ReviewRefused as refused:
+            flash(str(refused), "error")
+        else:
+            flash(f"{clearance.kind.label} marked {'passed' if passed else 'failed'}.", "success")
     return redirect(url_for("coordinator.review_mentor", mentor_id=clearance.mentor_id))
 
 
@@ -210,13 +220,7 @@ def record_interview(mentor_id: int):
     form = InterviewForm()
     if not form.validate_on_submit():
         return _mentor_page(mentor, interview_form=form, status=422)
-    interview = Clearance(mentor_id=mentor.id, kind=ClearanceKind.INTERVIEW, completed_on=form.held_on.data,
-                          passed=form.passed.data, notes=form.notes.data or "",
-                          verified_by_id=current_user.id, verified_at=utcnow())
-    db.session.add(interview)
-    record_audit(current_user, "clearance.interview", interview, mentor_id=mentor.id,
-                 after={"passed": interview.passed, "held_on": form.held_on.data.isoformat()})
-    db.session.commit()
+    review.record_interview(mentor, current_user, form.held_on.data, form.passed.data, form.notes.data or "")
     flash("Interview recorded.", "success")
     return redirect(url_for("coordinator.review_mentor", mentor_id=mentor.id))
 
@@ -229,18 +233,15 @@ def set_mentor_status(mentor_id: int):
     form = MentorStatusForm()
     if not form.validate_on_submit():
         return _mentor_page(mentor, status_form=form, status=422)
-    approving = form.action.data == "approve"
-    missing = [p for p in mentor.clearance_problems() if not p.startswith("Mentor is")]
-    if approving and missing:
-        form.action.errors.append("Verify every clearance first: " + " ".join(missing))
+    reason = (form.reason.data or "").strip()
+    try:
+        if form.action.data == "approve":
+            review.approve_mentor(mentor, current_user, reason)
+        else:
+            review.suspend_mentor(mentor, current_user, reason)
+    except review.ReviewRefused as refused:
+        form.action.errors.append(str(refused))
         return _mentor_page(mentor, status_form=form, status=422)
-    before = mentor.status
-    mentor.status = MentorStatus.APPROVED if approving else MentorStatus.SUSPENDED
-    if approving:
-        mentor.approved_by_id, mentor.approved_at = current_user.id, utcnow()
-    record_audit(current_user, "mentor.status", mentor, before={"status": before.value},
-                 after={"status": mentor.status.value, "reason": (form.reason.data or "").strip() or None})
-    db.session.commit()
     flash(f"{mentor.user.full_name} is now {mentor.status.label.lower()}.", "success")
     return redirect(url_for("coordinator.review_mentor", mentor_id=mentor.id))
 
@@ -270,7 +271,7 @@ def _matching_page(program: Program, form: SettingsForm | None = None, status: i
     return render_template(
         "coordinator/matching.html", program=program, form=form, run_form=RunForm(),
         settings=settings, defaults=matching_service.default_settings(), runs=queries.recent_runs(program.id),
-        rules=RULE_LABELS, pairs=queries.do_not_match_pairs(program.id),
+        rules=RULE_LABELS, pairs=queries.do_not_match_pairs(program.id), lift_form=LiftPairForm(),
         **(_run_context(run) if run else {"run": None}),
     ), status
 
@@ -304,6 +305,8 @@ def start_run(program_id: int):
     if not RunForm().validate_on_submit():
         abort(400)
     run = matching_service.running_run(program.id) or matching_service.start_run(program, current_user)
+    # Hand the run to the queue now rather than after the page is written.
+    queue.flush()
     if is_htmx():
         return render_template("coordinator/_run.html", **_run_context(db.session.get(MatchingRun, run.id)))
     return redirect(url_for("coordinator.show_run", run_id=run.id))
@@ -447,6 +450,27 @@ def rule_out_pair(proposal_id: int):
     return _after_decision(proposal.id, "This pair will never be proposed again.", "success")
 
 
+@bp.route("/pairs/<int:pair_id>/lift", methods=["POST"])
+@staff_required
+def lift_pair(pair_id: int):
+    """Allow a ruled-out pair again (a mentor the family declined, or a staff rule-out), with a reason."""
+    pair = db.get_or_404(DoNotMatch, pair_id)
+    form = LiftPairForm()
+    if not form.validate_on_submit():
+        flash(" ".join(form.reason.errors) or "The form expired; reload the page.", "error")
+    else:
+        try:
+            decisions.lift_pair(pair, current_user, form.reason.data.strip())
+        except decisions.DecisionRefused as refused:
+            flash(str(refused), "error")
+        else:
+            flash(f"{pair.youth.full_name} and {pair.mentor.user.full_name} may be proposed again.", "success")
+    application = queries.latest_application_of(pair.youth_id)
+    if application is None:
+        return redirect(url_for("coordinator.programs"))
+    return redirect(url_for("coordinator.review_application", application_id=application.id) + "#pairs")
+
+
 @bp.route("/runs/<int:run_id>/approve", methods=["POST"])
 @staff_required
 def approve_selected(run_id: int):
@@ -530,6 +554,19 @@ def waitlist(program_id: int):
                            fairness=fairness, now=utcnow())
 
 
+@bp.route("/messages/<int:message_id>/retry", methods=["POST"])
+@staff_required
+def retry_message(message_id: int):
+    """Send an e-mail that could not be delivered once more, from its first attempt."""
+    message = db.get_or_404(OutboxMessage, message_id)
+    if RetryMessageForm().validate_on_submit() and message.status is MessageStatus.FAILED:
+        mail.retry(message)
+        record_audit(current_user, "outbox.retry", message)
+        db.session.commit()
+        flash(f"The e-mail to {message.to_address} is queued again.", "success")
+    return redirect(url_for("main.home") + "#failed-messages")
+
+
 TRAIL_VIEWS = {"applications": "application.audit_trail.view", "matches": "match.audit_trail.view"}
 
 
@@ -543,6 +580,6 @@ def audit_trail(object_type: str, object_id: int):
     if object_type in TRAIL_VIEWS:
         # A youth's trail shows the family's names and e-mail, the consent and the meeting details, so
         # reading it is audited like reading the record; this showing is listed from the next one on.
-        record_audit(current_user, TRAIL_VIEWS[object_type], obj)
+        record_read(current_user, TRAIL_VIEWS[object_type], obj)
         db.session.commit()
     return page

@@ -177,6 +177,10 @@ class GuardianSubmitForm(ConsentFields):
     submit = SubmitField(_l("Give consent and submit"))
 
 
+class ConsentAgainForm(ConsentFields):
+    submit = SubmitField(_l("Give consent again"))
+
+
 class YouthSubmitForm(FlaskForm):
     guardian_email = EmailField(
         _l("Parent or guardian's e-mail"),

@@ -8,18 +8,22 @@ from typing import Optional
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from mentormatch import mail
 from mentormatch.extensions import db
-from mentormatch.family.notify import consent_request_locale, notify_family, notify_staff
+from mentormatch.lifecycle.actions import close_match
+from mentormatch.links import external_url
 from mentormatch.models import (
     OPEN_MATCH_STATUSES,
     AccessToken,
     Application,
     ApplicationStatus,
     ClosureReason,
+    ConsentMethod,
+    ConsentStatus,
     GuardianConsent,
     Match,
     MatchStatus,
@@ -81,9 +85,8 @@ def check_eligibility(application: Application, actor: User) -> bool:
     problem = application.program.eligibility_problem(youth.date_of_birth, youth.grade_completed, date.today())
     if problem is None:
         return True
-    application.move_to(ApplicationStatus.INELIGIBLE, actor, problem)
+    application.move_to(ApplicationStatus.INELIGIBLE, actor, problem, source="rules")
     db.session.commit()
-    notify_family(application, "ineligible")
     return False
 
 
@@ -96,6 +99,38 @@ def ineligible_explanation(application: Application) -> str:
     ) or application.decision_reason or ""
 
 
+# ---------------------------------------------------------------- the family's own records
+
+
+def add_child(guardian: User, first_name: str, last_name: str, born: date) -> Youth:
+    youth = Youth(guardian=guardian, first_name=first_name.strip(), last_name=last_name.strip(),
+                  date_of_birth=born)
+    record_audit(guardian, "youth.create", youth)
+    db.session.commit()
+    return youth
+
+
+def open_or_start_application(youth: Youth, program_id: int, actor: User) -> Application:
+    """The youth's open application to the program, or a new draft; never a second open one."""
+    existing = next((a for a in youth.applications if a.program_id == program_id and a.status.is_open), None)
+    if existing is not None:
+        return existing
+    application = Application(youth=youth, program_id=program_id, created_by=actor)
+    record_audit(actor, "application.start", application)
+    db.session.commit()
+    return application
+
+
+def save_step(application: Application, number: int, answers: dict, actor: User) -> None:
+    """Keep one step's answers on the youth's record and let the family go on to the next."""
+    youth = application.youth
+    for name, value in answers.items():
+        setattr(youth, name, value)
+    application.draft_step = max(application.draft_step, number + 1)
+    record_audit(actor, "application.draft_saved", application, step=number)
+    db.session.commit()
+
+
 # ---------------------------------------------------------------- submitting and consent
 
 
@@ -104,35 +139,26 @@ def submit(application: Application, actor: User, consent: Optional[dict] = None
     """Send a finished draft on: to review, or to the guardian for consent first."""
     if not application.needs_consent():
         application.move_to(ApplicationStatus.UNDER_REVIEW, actor, "Submitted")
-        db.session.commit()
-        notify_family(application, "submitted")
-        return
-    if consent is not None:
-        record_consent(application, actor, actor.email, **consent)
+    elif consent is not None:
+        GuardianConsent.record(application, ConsentStatus.GIVEN, actor, email=actor.email,
+                               method=ConsentMethod.GUARDIAN_ACCOUNT, guardian=actor, **consent)
         application.move_to(ApplicationStatus.UNDER_REVIEW, actor, "Submitted with guardian consent")
-        db.session.commit()
-        notify_family(application, "submitted")
-        return
-    application.youth.guardian_email = guardian_email
-    application.move_to(ApplicationStatus.AWAITING_CONSENT, actor, "Waiting for guardian consent")
+    else:
+        application.youth.guardian_email = guardian_email
+        application.move_to(ApplicationStatus.AWAITING_CONSENT, actor, "Waiting for guardian consent")
+        _issue_consent_request(application, actor)
     db.session.commit()
-    request_consent(application, actor)
-    notify_family(application, "needs_consent")
-
-
-def record_consent(application: Application, guardian: Optional[User], email: str,
-                   relation: str, typed_signature: str) -> GuardianConsent:
-    consent = GuardianConsent(
-        application=application, guardian_user=guardian, guardian_email=email,
-        relation=relation, typed_signature=typed_signature.strip(), consented_at=utcnow(),
-    )
-    db.session.add(consent)
-    record_audit(guardian, "consent.given", application, relation=relation, email=email)
-    return consent
 
 
 def request_consent(application: Application, actor: Optional[User]) -> None:
-    """E-mail the named guardian a single-use link; earlier links stop working."""
+    """E-mail the named guardian a fresh single-use link; earlier links stop working."""
+    _issue_consent_request(application, actor)
+    db.session.commit()
+
+
+def _issue_consent_request(application: Application, actor: Optional[User]) -> None:
+    # The link's secret exists only here, so the message is written here, into the outbox of
+    # this same transaction, rather than by a consequence of the event.
     email = application.youth.guardian_email
     now = utcnow()
     for earlier in db.session.scalars(sa.select(AccessToken).where(
@@ -146,54 +172,71 @@ def request_consent(application: Application, actor: Optional[User]) -> None:
         TokenPurpose.GUARDIAN_CONSENT, email, timedelta(days=days), application=application
     )
     record_audit(actor, "consent.requested", application, email=email)
-    db.session.commit()
-    link = url_for("family.consent", token=raw, _external=True)
-    with consent_request_locale(application):
-        mail.send(email, _("Your consent is needed for %(name)s's application", name=application.youth.first_name),
-                  "consent_request", application=application, youth=application.youth,
-                  program=application.program, link=link, days=days)
+    locale = consent_request_locale(application)
+    mail.queue_message(email, _l("Your consent is needed for %(name)s's application",
+                                 name=application.youth.first_name),
+                       "consent_request", locale, application=application, youth=application.youth,
+                       program=application.program, link=external_url("family.consent", token=raw), days=days)
+
+
+def consent_request_locale(application: Application) -> str:
+    """The guardian's own language when they have an account, else the family's."""
+    account = guardian_account(application.youth.guardian_email or "")
+    if account is not None:
+        return account.locale
+    youth = application.youth
+    for person in (youth.guardian, youth.user):
+        if person is not None:
+            return person.locale
+    return "en"
 
 
 def guardian_account(email: str) -> Optional[User]:
     return db.session.scalar(sa.select(User).where(User.email == email.lower(), User.role == Role.GUARDIAN))
 
 
+def _address_from_youth(application: Application) -> bool:
+    """Whether the address the link went to was first typed in by the young person."""
+    youth = application.youth
+    return youth.user_id is not None and youth.guardian_id is None
+
+
 def consent_by_link(token: AccessToken, relation: str, typed_signature: str) -> None:
+    """The guardian consents through the e-mailed link.
+
+    When the youth supplied the address, the consent waits for staff to confirm the guardian
+    (a phone call, in person) before the child can be matched. The link proves control of the
+    address, so a guardian account with that address follows the child.
+    """
     application = token.application
     guardian = guardian_account(token.email)
-    record_consent(application, guardian, token.email, relation, typed_signature)
+    from_youth = _address_from_youth(application)
+    GuardianConsent.record(application, ConsentStatus.TO_CONFIRM if from_youth else ConsentStatus.GIVEN,
+                           guardian, email=token.email, relation=relation, typed_signature=typed_signature,
+                           method=ConsentMethod.EMAILED_LINK, guardian=guardian, address_from_youth=from_youth)
     token.used_at = utcnow()
     if guardian is not None and application.youth.guardian_id is None:
-        # The link proved the guardian owns this address, so their account may follow the child.
         application.youth.guardian = guardian
     application.move_to(ApplicationStatus.UNDER_REVIEW, guardian, "Guardian consented by e-mailed link")
     db.session.commit()
-    notify_family(application, "consent_recorded", extra_to=token.email)
 
 
 def decline_by_link(token: AccessToken, relation: str, typed_signature: str) -> None:
     application = token.application
     guardian = guardian_account(token.email)
-    db.session.add(GuardianConsent(
-        application=application, guardian_user=guardian, guardian_email=token.email,
-        relation=relation or "", typed_signature=(typed_signature or "").strip(), declined_at=utcnow(),
-    ))
+    GuardianConsent.record(application, ConsentStatus.DECLINED, guardian, email=token.email, relation=relation,
+                           typed_signature=typed_signature, method=ConsentMethod.EMAILED_LINK, guardian=guardian,
+                           address_from_youth=_address_from_youth(application))
     token.used_at = utcnow()
-    record_audit(guardian, "consent.declined", application, email=token.email)
     application.move_to(ApplicationStatus.WITHDRAWN, guardian, "Guardian declined consent")
     db.session.commit()
-    notify_family(application, "consent_declined", extra_to=token.email)
 
 
 def withdraw_consent(application: Application, guardian: User, reason: str) -> None:
-    """Withdrawn consent pauses the application and tells the coordinators."""
-    consent = application.active_consent
-    consent.withdrawn_at = utcnow()
-    consent.withdrawal_reason = reason
-    record_audit(guardian, "consent.withdrawn", application, reason=reason)
+    """Withdrawn consent pauses the application at once; its matches pause after commit."""
+    application.active_consent.move_to(ConsentStatus.WITHDRAWN, guardian, reason)
     application.move_to(ApplicationStatus.PAUSED, guardian, f"Guardian withdrew consent: {reason}")
     db.session.commit()
-    notify_staff(application, "consent_withdrawn", reason=reason, guardian=guardian)
 
 
 def can_withdraw_consent(application: Application, user: User) -> bool:
@@ -203,6 +246,28 @@ def can_withdraw_consent(application: Application, user: User) -> bool:
         and application.active_consent is not None
         and application.can_move_to(ApplicationStatus.PAUSED)
     )
+
+
+def can_consent_again(application: Application, user: User) -> bool:
+    """A guardian whose consent was withdrawn may give it again while the application is paused."""
+    return (
+        user.role is Role.GUARDIAN
+        and application.youth.guardian_id == user.id
+        and application.status is ApplicationStatus.PAUSED
+        and application.needs_consent()
+        and application.active_consent is None
+    )
+
+
+def consent_again(application: Application, guardian: User, relation: str, typed_signature: str) -> None:
+    """Consent given again: a paused match waits for the coordinator to resume it; an
+    application without a match goes back to review."""
+    GuardianConsent.record(application, ConsentStatus.GIVEN, guardian, email=guardian.email, relation=relation,
+                           typed_signature=typed_signature, method=ConsentMethod.GUARDIAN_ACCOUNT,
+                           guardian=guardian)
+    if paused_match(application) is None:
+        application.move_to(ApplicationStatus.UNDER_REVIEW, guardian, "Guardian gave consent again")
+    db.session.commit()
 
 
 # ---------------------------------------------------------------- proposals and matches
@@ -217,42 +282,25 @@ def open_match(application: Application) -> Optional[Match]:
     )
 
 
+def paused_match(application: Application) -> Optional[Match]:
+    match = open_match(application)
+    return match if match is not None and match.status is MatchStatus.PAUSED else None
+
+
 def may_decide_for(application: Application, user: User) -> bool:
     """A guardian decides for their child; a young person only once they are 18."""
     if user.role is Role.GUARDIAN:
         return True
-    age = application.youth.age()
-    return age is not None and age >= 18
+    return application.youth.age() is not None and not application.youth.is_minor()
 
 
 def decline_mentor(application: Application, match: Match, actor: User, reason: str) -> None:
-    """The family turns down an approved proposal: back to the waitlist, keeping their place."""
-    now = utcnow()
-    proposal = match.proposal
-    if proposal is not None:
-        before = proposal.status.value
-        proposal.status = ProposalStatus.DECLINED_BY_GUARDIAN
-        proposal.decision_reason = reason
-        proposal.decided_by = actor
-        proposal.decided_at = now
-        record_audit(actor, "proposal.declined_by_guardian", proposal,
-                     before={"status": before}, after={"status": proposal.status.value, "reason": reason})
-    close_match(match, actor, {"guardian": reason}, rematch=True)
-    application.move_to(ApplicationStatus.WAITLISTED, actor, f"Family declined the proposed mentor: {reason}")
+    """The family turns down an approved proposal: back to the waitlist, keeping their place;
+    that mentor is not proposed for this child again."""
+    if match.proposal is not None:
+        match.proposal.move_to(ProposalStatus.DECLINED_BY_GUARDIAN, actor, reason)
+    close_match(match, actor, reason=ClosureReason.FAMILY_DECLINED, notes={"guardian": reason}, rematch=True)
     db.session.commit()
-    notify_staff(application, "mentor_declined", reason=reason, actor=actor, mentor=match.mentor)
-
-
-def close_match(match: Match, actor: User, notes: dict, rematch: bool) -> None:
-    before = match.status.value
-    match.status = MatchStatus.CLOSED
-    match.closed_at = utcnow()
-    match.closure_reason = ClosureReason.OTHER
-    match.closure_notes = notes
-    match.rematch = rematch
-    match.closed_by = actor
-    record_audit(actor, "match.closed", match, before={"status": before},
-                 after={"status": match.status.value, "reason": ClosureReason.OTHER.value})
 
 
 def withdraw(application: Application, actor: User, reason: str) -> None:
@@ -262,9 +310,13 @@ def withdraw(application: Application, actor: User, reason: str) -> None:
 
 def _withdraw(application: Application, actor: User, reason: str) -> None:
     match = open_match(application)
+    why = reason or "Withdrawn by the family"
     if match is not None:
-        close_match(match, actor, {"family": reason or "withdrew the application"}, rematch=False)
-    application.move_to(ApplicationStatus.WITHDRAWN, actor, reason or "Withdrawn by the family")
+        close_match(match, actor, reason=ClosureReason.FAMILY_WITHDREW,
+                    notes={"family": reason or "withdrew the application"}, rematch=False,
+                    application_status=ApplicationStatus.WITHDRAWN)
+    if application.can_move_to(ApplicationStatus.WITHDRAWN):
+        application.move_to(ApplicationStatus.WITHDRAWN, actor, why)
 
 
 # ---------------------------------------------------------------- waitlist

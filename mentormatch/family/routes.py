@@ -17,6 +17,7 @@ from mentormatch.family.forms import (
     AdultSubmitForm,
     AvailabilityForm,
     ChildForm,
+    ConsentAgainForm,
     ConsentByLinkForm,
     DeclineMentorForm,
     DeleteDataForm,
@@ -37,8 +38,7 @@ from mentormatch.models import (
     Program,
     Role,
     TokenPurpose,
-    Youth,
-    record_audit,
+    record_read,
 )
 
 family_required = roles_required(Role.GUARDIAN, Role.YOUTH)
@@ -101,11 +101,7 @@ def add_child():
     """Add a child to the family, then choose a program."""
     form = ChildForm()
     if form.validate_on_submit():
-        youth = Youth(guardian=current_user, first_name=form.first_name.data.strip(),
-                      last_name=form.last_name.data.strip(), date_of_birth=form.date_of_birth.data)
-        db.session.add(youth)
-        record_audit(current_user, "youth.create", youth)
-        db.session.commit()
+        youth = journey.add_child(current_user, form.first_name.data, form.last_name.data, form.date_of_birth.data)
         return redirect(url_for("family.start", youth=youth.id))
     return render_template("family/add_child.html", form=form)
 
@@ -122,22 +118,11 @@ def start():
     form.program_id.choices = [(p.id, p.name) for p in db.session.scalars(
         sa.select(Program).where(Program.is_active).order_by(Program.name))]
     if form.validate_on_submit():
-        application = _open_or_new_application(next(y for y in youth if y.id == form.youth_id.data),
-                                               form.program_id.data)
+        application = journey.open_or_start_application(next(y for y in youth if y.id == form.youth_id.data),
+                                                        form.program_id.data, current_user)
         return redirect(continue_url(application))
     return render_template("family/start.html", form=form, programs=form.program_id.choices), \
         422 if form.errors else 200
-
-
-def _open_or_new_application(youth: Youth, program_id: int) -> Application:
-    existing = next((a for a in youth.applications if a.program_id == program_id and a.status.is_open), None)
-    if existing is not None:
-        return existing
-    application = Application(youth=youth, program_id=program_id, created_by=current_user)
-    db.session.add(application)
-    record_audit(current_user, "application.start", application)
-    db.session.commit()
-    return application
 
 
 def continue_url(application: Application) -> str:
@@ -196,21 +181,20 @@ def _go(target: str):
 
 def _save_step(application: Application, number: int, form) -> None:
     youth = application.youth
+    answers = {}
     for name in STEP_FIELDS[number]:
         value = getattr(form, name).data
         if isinstance(value, str):
             value = value.strip()
         elif value is None and isinstance(getattr(youth, name), str):
             value = ""
-        setattr(youth, name, value)
+        answers[name] = value
     if number == 1:
-        youth.grade_completed = int(form.grade_completed.data) if form.grade_completed.data else None
+        answers["grade_completed"] = int(form.grade_completed.data) if form.grade_completed.data else None
     if number == 4:
-        youth.mentor_gender_preference = youth.mentor_gender_preference or None
-        youth.required_language = youth.required_language or None
-    application.draft_step = max(application.draft_step, number + 1)
-    record_audit(current_user, "application.draft_saved", application, step=number)
-    db.session.commit()
+        answers["mentor_gender_preference"] = answers["mentor_gender_preference"] or None
+        answers["required_language"] = answers["required_language"] or None
+    journey.save_step(application, number, answers, current_user)
 
 
 def _render_step(application: Application, number: int, form, status: int = 200):
@@ -264,7 +248,7 @@ def _render_status(application: Application, status: int = 200, **forms):
         ApplicationStatus.PROPOSED, ApplicationStatus.MATCHED) else None
     forms = {"decline_form": DeclineMentorForm(formdata=None), "withdraw_form": WithdrawForm(formdata=None),
              "consent_form": WithdrawConsentForm(formdata=None), "resend_form": ResendConsentForm(formdata=None),
-             **forms}
+             "again_form": ConsentAgainForm(formdata=None), **forms}
     return render_template(
         "family/status.html", application=application, match=match,
         continue_url=continue_url(application),
@@ -275,6 +259,7 @@ def _render_status(application: Application, status: int = 200, **forms):
         if application.status is ApplicationStatus.INELIGIBLE else [],
         may_decide=journey.may_decide_for(application, current_user),
         may_withdraw_consent=journey.can_withdraw_consent(application, current_user),
+        may_consent_again=journey.can_consent_again(application, current_user),
         can_withdraw=application.can_move_to(ApplicationStatus.WITHDRAWN), **forms,
     ), status
 
@@ -325,6 +310,21 @@ def withdraw_consent(application_id: int):
     return redirect(url_for("family.status", application_id=application.id))
 
 
+@bp.route("/applications/<int:application_id>/consent/again", methods=["POST"])
+@guardian_required
+def consent_again(application_id: int):
+    """The guardian gives consent again to a paused application."""
+    application = get_application_or_404(application_id)
+    if not journey.can_consent_again(application, current_user):
+        abort(404)
+    form = ConsentAgainForm()
+    if not form.validate_on_submit():
+        return _render_status(application, 422, again_form=form)
+    journey.consent_again(application, current_user, form.relation.data, form.typed_signature.data)
+    flash(_("Consent is given again. The coordinator has been told and will contact you."), "success")
+    return redirect(url_for("family.status", application_id=application.id))
+
+
 @bp.route("/applications/<int:application_id>/consent/resend", methods=["POST"])
 @family_required
 def resend_consent(application_id: int):
@@ -368,7 +368,7 @@ def data():
 @family_required
 def download_data():
     """Everything held about the family, as a JSON file."""
-    record_audit(current_user, "account.data_exported", current_user)
+    record_read(current_user, "account.data_exported", current_user)
     db.session.commit()
     body = json.dumps(journey.export_family(current_user), indent=2, ensure_ascii=False)
     return Response(body, mimetype="application/json",

@@ -6,6 +6,7 @@ from typing import Optional
 
 from mentormatch.extensions import db
 from mentormatch.models import (
+    WORKING_MATCH_STATUSES,
     ApplicationStatus,
     CheckIn,
     CheckInParty,
@@ -13,6 +14,8 @@ from mentormatch.models import (
     ContactMethod,
     Match,
     MatchStatus,
+    MentorStatus,
+    PauseReason,
     User,
     record_audit,
     utcnow,
@@ -74,9 +77,7 @@ def _activate_when_ready(match: Match, actor: User) -> None:
         return
     if match.first_meeting_held_at is None or match.commitment_signed_on is None:
         return
-    match.status = MatchStatus.ACTIVE
-    record_audit(actor, "match.status", match, before={"status": MatchStatus.AWAITING_FIRST_MEETING.value},
-                 after={"status": MatchStatus.ACTIVE.value})
+    match.move_to(MatchStatus.ACTIVE, actor, "First meeting held and commitment signed.")
     application = match.application
     if application.status is ApplicationStatus.PROPOSED:
         application.move_to(ApplicationStatus.MATCHED, actor, "First meeting held and commitment signed.")
@@ -118,26 +119,61 @@ def resolve_concern(check_in: CheckIn, actor: User) -> None:
                  after={"safety_resolved_at": check_in.safety_resolved_at.isoformat()}, check_in_id=check_in.id)
 
 
-def close_match(match: Match, actor: User, *, planned: bool, reason: ClosureReason, notes: dict[str, str],
-                rematch: bool, contact_rule: str) -> None:
-    """Close a match for good; the youth goes back to the waitlist in their old place, or their
-    application ends. Nothing is deleted."""
-    before = {"status": match.status.value}
-    match.status = MatchStatus.CLOSED
-    match.closed_at = utcnow()
-    match.closed_by_id = actor.id
+def close_match(match: Match, actor: Optional[User], *, reason: ClosureReason, rematch: bool,
+                notes: Optional[dict[str, str]] = None, planned: bool = False,
+                contact_rule: Optional[str] = None, application_status: Optional[ApplicationStatus] = None) -> None:
+    """Close a match for good, the one way a match ends; nothing is deleted.
+
+    The youth goes back to the waitlist in their old place (`rematch`), or the application
+    moves to `application_status` (closed by default; the family's withdrawal passes
+    WITHDRAWN), unless the caller has moved it already.
+    """
     match.closure_planned = planned
     match.closure_reason = reason
-    match.closure_notes = {who: text.strip() for who, text in notes.items() if text.strip()}
+    match.closure_notes = {who: text.strip() for who, text in (notes or {}).items() if text and text.strip()}
     match.rematch = rematch
     match.post_closure_contact = contact_rule
-    record_audit(actor, "match.closed", match, before=before, after={
-        "status": MatchStatus.CLOSED.value, "planned": planned, "reason": reason.value,
-        "rematch": rematch, "post_closure_contact": contact_rule,
-    })
+    match.move_to(MatchStatus.CLOSED, actor, reason.label, planned=planned, rematch=rematch,
+                  post_closure_contact=contact_rule)
     application = match.application
     why = f"Match closed: {reason.label.lower()}."
     if rematch:
-        application.move_to(ApplicationStatus.WAITLISTED, actor, why + " Back on the waitlist for a new mentor.")
-    else:
-        application.move_to(ApplicationStatus.CLOSED, actor, why + " No rematch.")
+        # Without consent on file (it was withdrawn) the application stays paused, off the waitlist.
+        if application.consent_on_file and application.can_move_to(ApplicationStatus.WAITLISTED):
+            application.move_to(ApplicationStatus.WAITLISTED, actor, why + " Back on the waitlist for a new mentor.")
+        return
+    target = application_status or ApplicationStatus.CLOSED
+    if application.can_move_to(target):
+        application.move_to(target, actor, why + " No rematch.")
+
+
+def pause_match(match: Match, reason: PauseReason) -> bool:
+    """Put a working match on hold until a coordinator decides; False when it is not working."""
+    if match.status not in WORKING_MATCH_STATUSES:
+        return False
+    match.pause_reason = reason
+    match.move_to(MatchStatus.PAUSED, None, reason.label, pause_reason=reason.value)
+    return True
+
+
+def resume_problem(match: Match) -> Optional[str]:
+    """Why a paused match cannot go on yet, in words; None when it can."""
+    if match.status is not MatchStatus.PAUSED:
+        return "This match is not paused."
+    if not match.application.consent_on_file:
+        return "The guardian's consent is not on file: ask the guardian to consent again first."
+    if not match.mentor.can_be_matched():
+        problems = [p.text for p in match.mentor.missing_clearances()]
+        if match.mentor.status is not MentorStatus.APPROVED:
+            problems.insert(0, f"The mentor is {match.mentor.status.label.lower()}.")
+        return "The mentor is not cleared: " + " ".join(problems)
+    return None
+
+
+def resume_match(match: Match, actor: User, note: str) -> None:
+    """Let a paused match go on, its consent and mentor in order again."""
+    match.move_to(match.status_to_resume, actor, note)
+    application = match.application
+    target = ApplicationStatus.MATCHED if match.status is MatchStatus.ACTIVE else ApplicationStatus.PROPOSED
+    if application.status is ApplicationStatus.PAUSED:
+        application.move_to(target, actor, "The match goes on: " + note)

@@ -9,6 +9,7 @@ from flask_login import current_user
 from mentormatch import cadence
 from mentormatch.access import is_htmx, roles_required, staff_required
 from mentormatch.extensions import db
+from mentormatch.coordinator.forms import ResumeMatchForm
 from mentormatch.lifecycle import actions, bp
 from mentormatch.lifecycle.forms import (
     CONTACT_RULES,
@@ -37,17 +38,12 @@ from mentormatch.models import (
     MatchStatus,
     Role,
     User,
-    record_audit,
+    record_read,
 )
 
 
-def _is_minor(match) -> bool:
-    age = match.youth.age()
-    return age is not None and age < 18
-
-
 def _first_meeting_form(match, formdata=None) -> FirstMeetingForm:
-    form = FirstMeetingForm(formdata=formdata, minor=_is_minor(match))
+    form = FirstMeetingForm(formdata=formdata, minor=match.youth.is_minor())
     form.staff_member.choices = [(str(u.id), u.full_name) for u in staff_members()]
     if formdata is None:
         if match.first_meeting_at:
@@ -55,7 +51,7 @@ def _first_meeting_form(match, formdata=None) -> FirstMeetingForm:
         form.place.data = match.first_meeting_place
         form.staff_member.data = str(current_user.id)
         guardian = match.youth.guardian
-        form.guardian_name.data = guardian.full_name if guardian and _is_minor(match) else ""
+        form.guardian_name.data = guardian.full_name if guardian and match.youth.is_minor() else ""
     return form
 
 
@@ -65,20 +61,21 @@ def _page(match, **forms):
     defaults = {
         "meeting_form": _first_meeting_form(match),
         "held_form": MeetingHeldForm(held_on=match.first_meeting_at.date() if match.first_meeting_at else date.today()),
-        "commitment_form": CommitmentForm(minor=_is_minor(match), mentor_name=mentor.full_name,
+        "commitment_form": CommitmentForm(minor=match.youth.is_minor(), mentor_name=mentor.full_name,
                                           youth_name=youth.full_name, staff_name=current_user.full_name,
-                                          guardian_name=youth.guardian.full_name if youth.guardian and _is_minor(match) else "",
+                                          guardian_name=youth.guardian.full_name if youth.guardian and match.youth.is_minor() else "",
                                           signed_on=date.today()),
         "plan_form": MeetingPlanForm(meeting_plan=match.meeting_plan),
         "resolve_form": ResolveConcernForm(),
+        "resume_form": ResumeMatchForm(),
     }
     defaults.update(forms)
-    page = render_template("lifecycle/match.html", match=match, minor=_is_minor(match),
+    page = render_template("lifecycle/match.html", match=match, minor=match.youth.is_minor(),
                            cadence=cadence.for_match(match, date.today(), horizon_days=31),
                            **defaults)
     # The page is the youth's case record (check-in and exit notes, the family's names), so staff
     # reading it is audited; committed after rendering, which leaves the rows loaded for the page loaded.
-    record_audit(current_user, "match.view", match)
+    record_read(current_user, "match.view", match)
     db.session.commit()
     return page
 
@@ -142,7 +139,7 @@ def record_meeting_held(match_id: int):
 def record_commitment(match_id: int):
     """Record the signed commitment with everyone's typed name."""
     match = get_match_or_404(match_id)
-    form = CommitmentForm(minor=_is_minor(match))
+    form = CommitmentForm(minor=match.youth.is_minor())
     if not form.validate_on_submit():
         return _page(match, commitment_form=form), 422
     signatures = {"mentor": form.mentor_name.data, "youth": form.youth_name.data,
@@ -242,11 +239,32 @@ def close(match_id: int):
     return render_template("lifecycle/close.html", match=match, form=form), 422 if form.errors else 200
 
 
+@bp.route("/<int:match_id>/resume", methods=["POST"])
+@staff_required
+def resume(match_id: int):
+    """Let a paused match go on once its consent and its mentor are in order again."""
+    match = get_match_or_404(match_id)
+    form = ResumeMatchForm()
+    if not form.validate_on_submit():
+        return _page(match, resume_form=form), 422
+    problem = actions.resume_problem(match)
+    if problem:
+        form.note.errors.append(problem)
+        return _page(match, resume_form=form), 422
+    actions.resume_match(match, current_user, form.note.data.strip())
+    db.session.commit()
+    flash("The match goes on; the mentor is told.", "success")
+    return redirect(url_for("lifecycle.show", match_id=match.id))
+
+
 @bp.route("/<int:match_id>/meetings/new", methods=["GET", "POST"])
 @roles_required(Role.MENTOR)
 def log_meeting(match_id: int):
-    """A mentor logs a meeting with their own mentee."""
+    """A mentor logs a meeting with their own mentee, while the match may be worked in."""
     match = get_own_match_or_404(match_id)
+    if not match.contact_allowed:
+        flash("This match is on hold: a coordinator will be in touch. Meetings cannot be logged meanwhile.", "info")
+        return redirect(url_for("main.home"))
     form = MentorMeetingForm(occurred_on=date.today()) if request.method == "GET" else MentorMeetingForm()
     if form.validate_on_submit():
         actions.log_check_in(match, current_user, occurred_on=form.occurred_on.data, party=CheckInParty.MENTOR,

@@ -9,9 +9,10 @@ import sqlalchemy.orm as so
 from flask import redirect, render_template, url_for
 from flask_login import current_user
 
-from mentormatch import figures
+from mentormatch import events, figures, mail
 from mentormatch.access import login_required, public
 from mentormatch.coordinator import queries as coordinator_queries
+from mentormatch.coordinator.forms import RetryMessageForm
 from mentormatch.extensions import db
 from mentormatch.lifecycle.queries import dashboard_alerts
 from mentormatch.main import bp
@@ -107,6 +108,7 @@ def _mentor_home():
                     so.selectinload(Match.application).selectinload(Application.youth)
                     .selectinload(Youth.guardian),
                     so.selectinload(Match.application).selectinload(Application.program),
+                    so.selectinload(Match.application).selectinload(Application.consents),
                 )
             )
         )
@@ -168,5 +170,6 @@ def _staff_home():
     return render_template(
         "main/home_staff.html", counts=counts, programs=active_programs(), staff=staff,
         at_risk=coordinator_queries.at_risk_matches(), declines=coordinator_queries.guardian_declines(),
-        alerts=dashboard_alerts(),
+        alerts=dashboard_alerts(), paused=coordinator_queries.paused_matches(),
+        failed_messages=mail.failed_messages(), stuck_events=events.stuck_events(), retry_form=RetryMessageForm(),
     )

@@ -1,17 +1,15 @@
-"""Where each of a mentor's clearances stands, and the e-mail reminder before one expires."""
+"""A mentor's own records: where each clearance stands, recording a new one, and the profile.
+
+Reminders before a clearance expires are scheduled work: see `mentormatch.reminders`.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Optional
 
-import click
-import sqlalchemy as sa
-import sqlalchemy.orm as so
-
-from mentormatch import mail
 from mentormatch.extensions import db
-from mentormatch.models import REQUIRED_CLEARANCES, Clearance, ClearanceKind, Mentor, record_audit, utcnow
+from mentormatch.models import REQUIRED_CLEARANCES, Clearance, ClearanceKind, Mentor, Program, User, record_audit
 
 REMINDER_DAYS = 30
 # How long a record lasts when the mentor leaves the expiry empty; None never expires.
@@ -68,39 +66,23 @@ def _judge(record: Optional[Clearance], on: date) -> tuple[str, str]:
     return "current", f"Verified; valid until {record.expires_on.isoformat()}."
 
 
-def clearances_due_for_reminder(on: date) -> list[Clearance]:
-    """Verified records expiring within 30 days that have had no reminder yet."""
-    return list(db.session.scalars(
-        sa.select(Clearance)
-        .where(
-            Clearance.verified_at.is_not(None),
-            Clearance.reminder_sent_at.is_(None),
-            Clearance.expires_on.between(on, on + timedelta(days=REMINDER_DAYS)),
-        )
-        .options(so.selectinload(Clearance.mentor).selectinload(Mentor.user),
-                 so.selectinload(Clearance.mentor).selectinload(Mentor.clearances))
-    ))
+def record_clearance(mentor: Mentor, actor: User, kind: ClearanceKind, completed_on: date,
+                     expires_on: Optional[date], reference: str) -> Clearance:
+    """A mentor records a check or training; it counts once a coordinator verifies it."""
+    record = Clearance(mentor=mentor, kind=kind, completed_on=completed_on,
+                       expires_on=expires_on or default_expiry(kind, completed_on), reference=reference.strip())
+    db.session.add(record)
+    record_audit(actor, "clearance.recorded", record, kind=kind.value)
+    db.session.commit()
+    return record
 
 
-def send_reminders(on: Optional[date] = None) -> int:
-    on = on or date.today()
-    sent = 0
-    for record in clearances_due_for_reminder(on):
-        newest = max((c for c in record.mentor.clearances if c.kind is record.kind),
-                     key=lambda c: (c.completed_on, c.id))
-        if newest is not record:
-            continue  # already renewed; the newer record is what counts
-        user = record.mentor.user
-        mail.send(user.email, f"Your {record.kind.label} expires on {record.expires_on.isoformat()}",
-                  "clearance_expiring", user=user, clearance=record, days=(record.expires_on - on).days)
-        record.reminder_sent_at = utcnow()
-        record_audit(None, "clearance.reminder_sent", record, kind=record.kind.value)
-        db.session.commit()
-        sent += 1
-    return sent
-
-
-@click.command("send-clearance-reminders")
-def send_clearance_reminders() -> None:
-    """E-mail mentors whose verified clearances expire within 30 days (once per record)."""
-    click.echo(f"Sent {send_reminders()} clearance reminder(s).")
+def save_profile(mentor: Mentor, actor: User, values: dict, programs: list[Program]) -> None:
+    """Keep the profile the matching uses, and which programs the mentor serves."""
+    before = {name: getattr(mentor, name) for name in ("capacity", "zip_code")}
+    for name, value in values.items():
+        setattr(mentor, name, value)
+    mentor.programs = programs
+    record_audit(actor, "mentor.profile_saved", mentor, before=before,
+                 after={"capacity": mentor.capacity, "zip_code": mentor.zip_code})
+    db.session.commit()

@@ -11,9 +11,9 @@ from mentormatch.access import roles_required
 from mentormatch.extensions import db
 from mentormatch.family.vocabulary import DAYS, PARTS_OF_DAY
 from mentormatch.mentors import bp
-from mentormatch.mentors.clearances import clearance_states, default_expiry
+from mentormatch.mentors.clearances import clearance_states, record_clearance, save_profile
 from mentormatch.mentors.forms import ClearanceForm, ProfileForm
-from mentormatch.models import Clearance, ClearanceKind, Mentor, MentorStatus, Program, Role, record_audit
+from mentormatch.models import ClearanceKind, Mentor, MentorStatus, Program, Role
 
 mentor_required = roles_required(Role.MENTOR)
 PROFILE_FIELDS = ("agency", "unit", "badge_number", "years_of_service", "youth_experience_years", "bio",
@@ -50,7 +50,7 @@ def profile():
 
 
 def _save_profile(mentor: Mentor, form: ProfileForm) -> None:
-    before = {name: getattr(mentor, name) for name in ("capacity", "zip_code")}
+    values = {}
     for name in PROFILE_FIELDS:
         value = getattr(form, name).data
         if isinstance(value, str):
@@ -59,12 +59,9 @@ def _save_profile(mentor: Mentor, form: ProfileForm) -> None:
             value = ""
         if isinstance(value, Decimal):
             value = float(value)
-        setattr(mentor, name, value)
+        values[name] = value
     chosen = set(form.programs.data)
-    mentor.programs = [p for p in _active_programs() if p.id in chosen]
-    record_audit(current_user, "mentor.profile_saved", mentor, before=before,
-                 after={"capacity": mentor.capacity, "zip_code": mentor.zip_code})
-    db.session.commit()
+    save_profile(mentor, current_user, values, [p for p in _active_programs() if p.id in chosen])
 
 
 @bp.route("/clearances", methods=["GET", "POST"])
@@ -75,14 +72,8 @@ def clearances():
     form = ClearanceForm(kind=request.args.get("kind"))
     if form.validate_on_submit():
         kind = ClearanceKind(form.kind.data)
-        record = Clearance(
-            mentor=mentor, kind=kind, completed_on=form.completed_on.data,
-            expires_on=form.expires_on.data or default_expiry(kind, form.completed_on.data),
-            reference=(form.reference.data or "").strip(),
-        )
-        db.session.add(record)
-        record_audit(current_user, "clearance.recorded", record, kind=kind.value)
-        db.session.commit()
+        record_clearance(mentor, current_user, kind, form.completed_on.data, form.expires_on.data,
+                         form.reference.data or "")
         flash(f"{kind.label} recorded. A coordinator will verify it.", "success")
         return redirect(url_for("mentors.clearances"))
     return render_template(

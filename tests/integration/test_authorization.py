@@ -9,7 +9,8 @@ import pytest
 from flask import Blueprint
 
 from mentormatch import access, create_app
-from mentormatch.models import Role
+from mentormatch.extensions import db
+from mentormatch.models import DoNotMatch, MessageStatus, OutboxMessage, Role
 from tests.builders import (
     PASSWORD,
     make_application,
@@ -55,6 +56,7 @@ MATRIX: dict[str, tuple[str, str, object]] = {
     "family.withdraw": ("POST", "/family/applications/999999/withdraw", ("guardian", "youth")),
     "family.withdraw_consent": ("POST", "/family/applications/999999/consent/withdraw", ("guardian",)),
     "family.resend_consent": ("POST", "/family/applications/999999/consent/resend", ("guardian", "youth")),
+    "family.consent_again": ("POST", "/family/applications/999999/consent/again", ("guardian",)),
     "family.consent": ("GET", "/family/consent/not-a-token", PUBLIC),
     "family.data": ("GET", "/family/data", ("guardian", "youth")),
     "family.download_data": ("GET", "/family/data/download", ("guardian", "youth")),
@@ -64,6 +66,7 @@ MATRIX: dict[str, tuple[str, str, object]] = {
     "coordinator.applications": ("GET", "/coordinator/applications", STAFF),
     "coordinator.review_application": ("GET", "/coordinator/applications/{c_application}", STAFF),
     "coordinator.decide_application": ("POST", "/coordinator/applications/{c_application}/decision", STAFF),
+    "coordinator.confirm_consent": ("POST", "/coordinator/applications/{c_application}/consent/confirm", STAFF),
     "coordinator.mentors": ("GET", "/coordinator/mentors", STAFF),
     "coordinator.review_mentor": ("GET", "/coordinator/mentors/{c_mentor}", STAFF),
     "coordinator.verify_clearance": ("POST", "/coordinator/clearances/{c_clearance}/verify", STAFF),
@@ -81,6 +84,8 @@ MATRIX: dict[str, tuple[str, str, object]] = {
     "coordinator.swap_proposal": ("POST", "/coordinator/proposals/{c_proposal}/swap", STAFF),
     "coordinator.rule_out_pair": ("POST", "/coordinator/proposals/{c_proposal}/do-not-match", STAFF),
     "coordinator.approve_selected": ("POST", "/coordinator/runs/{c_run}/approve", STAFF),
+    "coordinator.lift_pair": ("POST", "/coordinator/pairs/{c_pair}/lift", STAFF),
+    "coordinator.retry_message": ("POST", "/coordinator/messages/{c_message}/retry", STAFF),
     "coordinator.pick_mentor": ("GET", "/coordinator/unmatched/{c_unmatched}", STAFF),
     "coordinator.hand_pick": ("POST", "/coordinator/unmatched/{c_unmatched}/pick", STAFF),
     "coordinator.waitlist": ("GET", "/coordinator/programs/{program}/waitlist", STAFF),
@@ -95,6 +100,7 @@ MATRIX: dict[str, tuple[str, str, object]] = {
     "lifecycle.resolve_concern": ("POST", "/matches/check-ins/{check_in}/resolve", ("coordinator", "admin")),
     "lifecycle.close": ("GET", "/matches/{match}/close", ("coordinator", "admin")),
     "lifecycle.log_meeting": ("GET", "/matches/{match}/meetings/new", ("mentor",)),
+    "lifecycle.resume": ("POST", "/matches/{match}/resume", ("coordinator", "admin")),
     "reports.index": ("GET", "/reports/", ("coordinator", "admin")),
     "reports.export": ("GET", "/reports/matches.csv", ("coordinator", "admin")),
     "reports.show_learning": ("GET", "/reports/learning/{program}", ("admin",)),
@@ -114,6 +120,12 @@ def people(app):
                c_unmatched=make_unmatched(proposal.run, proposal.application).id)
     match = make_match()
     ids.update(match=match.id, check_in=make_check_in(match, match.approved_at.date(), safety_concern=True).id)
+    pair = DoNotMatch(youth_id=proposal.application.youth_id, mentor_id=proposal.mentor_id, reason="Test")
+    message = OutboxMessage(to_address="x@example.org", subject="s", body="b", template="welcome",
+                            status=MessageStatus.FAILED)
+    db.session.add_all([pair, message])
+    db.session.commit()
+    ids.update(c_pair=pair.id, c_message=message.id)
     return users, ids
 
 

@@ -73,8 +73,8 @@ def test_clearing_a_mentor_step_by_step_puts_them_in_the_matching_pool(browser, 
     assert interview.notes == "Calm, clear about boundaries" and interview.verified_at is not None
     assert "Cleared: in the matching pool." in browser.get(url).get_data(as_text=True)
     actions = [a for a in db.session.scalars(sa.select(AuditEvent.action))]
-    assert actions.count("clearance.verify") == 3 and "clearance.interview" in actions
-    assert "mentor.status" in actions
+    assert actions.count("clearance.verified") == 4 and "clearance.recorded" in actions
+    assert "mentor.approved" in actions
 
 
 def test_a_failed_record_keeps_the_mentor_out(browser, coordinator, applicant):
@@ -106,7 +106,7 @@ def test_suspending_needs_a_reason_and_puts_open_matches_at_risk(browser, coordi
     browser.post(f"{url}/status", {"action": "suspend", "reason": "Under internal review"}, form_page=url)
     db.session.expire_all()
     assert mentor.status is MentorStatus.SUSPENDED
-    event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "mentor.status"))
+    event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "mentor.suspended"))
     assert event.details["after"] == {"status": "suspended", "reason": "Under internal review"}
     home = browser.get("/home").get_data(as_text=True)
     assert "Tou Vang" in home.split('id="at-risk"')[1].split("</table>")[0]

@@ -12,6 +12,7 @@ from mentormatch.models import (
     ApplicationStatus,
     AuditEvent,
     ClearanceKind,
+    ConsentStatus,
     DoNotMatch,
     Match,
     MatchingRun,
@@ -81,7 +82,7 @@ def test_approval_creates_the_match_moves_the_application_and_emails_family_and_
     [mentor] = smtp.inbox.to("dana@example.org")
     assert "Lucia S." in mentor.get_content()
     actions = set(db.session.scalars(sa.select(AuditEvent.action)))
-    assert {"proposal.approve", "match.create", "application.status"} <= actions
+    assert {"proposal.approved", "match.create", "application.proposed"} <= actions
 
 
 def test_approval_without_javascript_redirects_back_to_the_run(browser, coordinator, scene):
@@ -105,7 +106,7 @@ def fill_capacity(mentor, scene):
 
 
 def withdraw_consent(_mentor, scene):
-    scene[1].active_consent.withdrawn_at = utcnow()
+    scene[1].active_consent.move_to(ConsentStatus.WITHDRAWN, None, "We moved")
 
 
 def leave_waitlist(_mentor, scene):
@@ -115,7 +116,7 @@ def leave_waitlist(_mentor, scene):
 @pytest.mark.parametrize("change, message", [
     (lapse_background_check, "no longer cleared"),
     (fill_capacity, "no free place (1 of 1 taken)"),
-    (withdraw_consent, "no guardian consent on file"),
+    (withdraw_consent, "no confirmed guardian consent on file"),
     (leave_waitlist, "not waiting for a mentor"),
 ])
 def test_approval_is_rechecked_at_the_moment_of_approving(browser, coordinator, scene, change, message):

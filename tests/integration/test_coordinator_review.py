@@ -137,9 +137,9 @@ def test_audit_trail_of_an_application_includes_its_proposals_and_matches(browse
     browser.htmx_post(f"/coordinator/proposals/{proposal.id}/approve")
     match = db.session.scalar(sa.select(Match))
     trail = browser.get(f"/coordinator/audit/applications/{review.id}").get_data(as_text=True)
-    for action in ("application.view", "application.status", "proposal.approve", "match.create"):
+    for action in ("application.view", "application.waitlisted", "proposal.approved", "match.create"):
         assert action in trail
     assert "Jordan Whitfield" in trail and "waitlisted" in trail
     match_trail = browser.get(f"/coordinator/audit/matches/{match.id}").get_data(as_text=True)
-    assert "match.create" in match_trail and "proposal.approve" in match_trail
+    assert "match.create" in match_trail and "match.awaiting_first_meeting" not in match_trail
     assert browser.get("/coordinator/audit/applications/999999").status_code == 404

@@ -5,8 +5,9 @@ import re
 
 import pytest
 
+from mentormatch import queue
+from mentormatch.coordinator import decisions
 from mentormatch.extensions import db
-from mentormatch.family.notify import notify_family, send_welcome
 from mentormatch.models import (
     ApplicationStatus,
     Match,
@@ -14,8 +15,17 @@ from mentormatch.models import (
     MatchStatus,
     ProposalStatus,
     Role,
+    record_audit,
 )
-from tests.builders import PASSWORD, make_application, make_mentor, make_program, make_user, make_youth
+from tests.builders import (
+    PASSWORD,
+    make_application,
+    make_mentor,
+    make_program,
+    make_proposal,
+    make_user,
+    make_youth,
+)
 from tests.support import family_flow
 
 pytestmark = pytest.mark.usefixtures("compiled_translations")
@@ -133,29 +143,29 @@ def test_an_ineligible_application_is_explained_by_email(browser, smtp):
     assert "Explorer Post 300 starts at age 14, and the applicant is 12." in message.get_content()
 
 
-def test_notify_family_of_a_proposed_mentor_sends_first_name_and_reasons(app, smtp):
+def test_an_approved_proposal_tells_the_family_the_first_name_and_reasons_in_their_language(app, smtp):
     guardian = make_user(Role.GUARDIAN, email="maria@example.org", locale="es")
     application = make_application(make_youth(age=15, guardian=guardian, first_name="Ana"),
-                                   make_program(name="Explorer Post 300"), status=ApplicationStatus.PROPOSED)
-    mentor = make_mentor(user=make_user(Role.MENTOR, first_name="Dana", last_name="Reyes"))
-    proposal = MatchProposal(application=application, mentor=mentor, score=0.8, status=ProposalStatus.APPROVED,
-                             reasons=[{"text": "Both enjoy robotics."}])
-    db.session.add_all([proposal, Match(application=application, mentor=mentor, proposal=proposal,
-                                        status=MatchStatus.AWAITING_FIRST_MEETING)])
-    db.session.commit()
-    with app.test_request_context():
-        notify_family(application, "proposed")
-    (message,) = smtp.inbox.wait_for(1)
-    assert message["Subject"] == "Se propone un mentor: Explorer Post 300"
+                                   make_program(name="Explorer Post 300"))
+    mentor = make_mentor(user=make_user(Role.MENTOR, first_name="Dana", last_name="Reyes", email="dana@example.org"),
+                         programs=[application.program])
+    proposal = make_proposal(application, mentor)
+    decisions.approve(proposal.id, make_user(Role.COORDINATOR))
+    queue.flush()
+    smtp.inbox.wait_for(2)
+    (message,) = smtp.inbox.to("maria@example.org")
+    assert message["Subject"] == "Se ha propuesto un mentor"
     body = message.get_content()
-    assert "propone a Dana como mentor de Ana" in body and "- Both enjoy robotics." in body
-    assert "Reyes" not in body
+    assert "Dana" in body and "Ana" in body and "Reyes" not in body
+    (to_mentor,) = smtp.inbox.to("dana@example.org")
+    assert to_mentor["Subject"] == "You have a new mentee"
 
 
 def test_welcome_email_is_in_the_language_chosen_at_sign_up(app, smtp):
     user = make_user(Role.GUARDIAN, email="maria@example.org", first_name="Maria", locale="es")
-    with app.test_request_context():
-        send_welcome(user)
+    record_audit(user, "account.register", user, role=user.role.value)
+    db.session.commit()
+    queue.flush()
     (message,) = smtp.inbox.wait_for(1)
     assert message["Subject"] == "Bienvenido/a a MentorMatch"
     assert "Hola, Maria:" in message.get_content()

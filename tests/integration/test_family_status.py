@@ -126,11 +126,11 @@ def test_guardian_declines_the_proposed_mentor_with_a_reason_and_keeps_their_pla
     db.session.refresh(match)
     assert proposal.status is ProposalStatus.DECLINED_BY_GUARDIAN
     assert proposal.decision_reason == "Ana would rather meet on weekends." and proposal.decided_by_id == guardian.id
-    assert match.status is MatchStatus.CLOSED and match.closure_reason is ClosureReason.OTHER
+    assert match.status is MatchStatus.CLOSED and match.closure_reason is ClosureReason.FAMILY_DECLINED
     assert match.closure_notes == {"guardian": "Ana would rather meet on weekends."} and match.rematch is True
     assert application.status is ApplicationStatus.WAITLISTED and application.waiting_since == waiting_since
     actions = set(db.session.scalars(sa.select(AuditEvent.action)))
-    assert {"proposal.declined_by_guardian", "match.closed", "application.status"} <= actions
+    assert {"proposal.declined_by_guardian", "match.closed", "application.waitlisted"} <= actions
 
 
 def test_declining_a_mentor_needs_a_reason_and_changes_nothing_without_one(browser):

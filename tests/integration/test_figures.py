@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from mentormatch import figures
 from mentormatch.extensions import db
-from mentormatch.models import AuditEvent, Role, utcnow
+from mentormatch.models import AuditEvent, DomainEvent, Role, utcnow
 from tests.builders import PASSWORD, make_application, make_program, make_user, make_youth
 
 
@@ -47,8 +47,8 @@ def test_figures_are_computed_once_until_a_change(app):
         assert figures.cached("count", compute, 7) == 3
 
 
-def test_a_change_audited_by_another_server_makes_this_one_compute_again(app):
-    """Another server's commit does not pass through this server's sessions: the newest audit event tells."""
+def test_a_change_recorded_by_another_server_makes_this_one_compute_again(app):
+    """Another server's commit does not pass through this server's sessions: the newest domain event tells."""
     calls = []
 
     def compute():
@@ -59,17 +59,27 @@ def test_a_change_audited_by_another_server_makes_this_one_compute_again(app):
         with app.test_request_context():
             return figures.cached("figure", compute)
 
-    def another_server_audits(action):
+    def another_server_changes(kind):
+        # What record_audit writes there: the audit row and the domain event.
+        with db.engine.begin() as other_server:
+            other_server.execute(sa.insert(AuditEvent).values(action=kind, object_type="applications",
+                                                              object_id=1, details={}, at=utcnow()))
+            other_server.execute(sa.insert(DomainEvent).values(kind=kind, object_type="applications", object_id=1,
+                                                               data={}, quiet=False, attempts=0, created_at=utcnow(),
+                                                               dispatched_at=utcnow()))
+
+    def another_server_reads(action):
+        # What record_read writes there: the audit row only.
         with db.engine.begin() as other_server:
             other_server.execute(sa.insert(AuditEvent).values(action=action, object_type="applications",
                                                               object_id=1, details={}, at=utcnow()))
 
     assert request_for_figure() == 1
     assert request_for_figure() == 1
-    another_server_audits("application.status")
+    another_server_changes("application.waitlisted")
     assert request_for_figure() == 2
     assert request_for_figure() == 2
-    another_server_audits("application.view")
+    another_server_reads("application.view")
     assert request_for_figure() == 2, "a staff member reading a record changes nothing"
 
 

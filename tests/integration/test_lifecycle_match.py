@@ -89,7 +89,7 @@ def test_first_meeting_and_signed_commitment_make_the_match_active(browser):
     assert match.commitment_signatures == {"mentor": "Officer Lee", "youth": "Ana Rivera",
                                            "guardian": "Pat Rivera", "staff": coordinator.full_name}
     assert actions_of(match) == ["match.first_meeting_scheduled", "match.commitment_signed",
-                                 "match.first_meeting_held", "match.status"]
+                                 "match.first_meeting_held", "match.active"]
     assert "The match is active." in browser.get(page).get_data(as_text=True)
 
 

@@ -1,13 +1,12 @@
 """The bridge from database rows to the engine and back: who is loaded, what a run stores,
-how re-running supersedes, and the run in its background thread."""
+how re-running supersedes, and the run as a job on the queue."""
 from __future__ import annotations
 
-import time
 from datetime import date, timedelta
 
 import sqlalchemy as sa
 
-from mentormatch import matching_service
+from mentormatch import jobs, matching_service, queue
 from mentormatch.extensions import db
 from mentormatch.models import (
     ApplicationStatus,
@@ -25,7 +24,9 @@ from tests.builders import make_application, make_mentor, make_program, make_use
 
 
 def run(program, actor=None) -> MatchingRun:
+    """Start a run as the page does and let the queue's job compute it."""
     started = matching_service.start_run(program, actor)
+    queue.flush()
     db.session.expire_all()
     return db.session.get(MatchingRun, started.id)
 
@@ -77,7 +78,8 @@ def test_a_run_stores_figures_proposals_with_reasons_and_the_unmatched_with_the_
     [unmatched] = done.unmatched
     assert unmatched.application_id == second.id
     assert unmatched.reason == "No mentor who speaks Hmong" and unmatched.rule == "language"
-    assert unmatched.details == {"feasible_mentors": 0, "excluded_by": {"language": 2}}
+    assert unmatched.details == {"feasible_mentors": 0, "excluded_by": {"language": 2}, "code": "no_feasible",
+                                 "data": {"conditions": ["language"], "language": "Hmong"}}
 
 
 def test_rerunning_supersedes_only_undecided_proposals(app):
@@ -126,28 +128,32 @@ def test_a_run_the_engine_refuses_is_marked_failed_with_the_reason(app):
     assert failed.finished_at is not None
 
 
-def test_a_run_in_its_background_thread_reports_through_the_database(app, browser):
-    app.config["MATCHING_INLINE"] = False
+def test_a_run_waiting_or_at_work_shows_its_progress_until_it_is_done(app, browser):
     coordinator = make_user(Role.COORDINATOR)
     program = make_program()
     make_application(make_youth(15), program)
     make_mentor(programs=[program])
     browser.login(coordinator.email, "correct horse battery staple")
-    response = browser.htmx_post(f"/coordinator/programs/{program.id}/runs")
-    body = response.get_data(as_text=True)
-    run_id = db.session.scalar(sa.select(MatchingRun.id))
-    assert f'id="run-{run_id}"' in body
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        status = browser.client.get(f"/coordinator/runs/{run_id}/status", headers={"HX-Request": "true"})
-        fragment = status.get_data(as_text=True)
-        if 'hx-trigger="every 1s"' not in fragment:
-            break
-        assert "updates by itself" in fragment
-        time.sleep(0.2)
-    assert "Mentors with a free place" in fragment and "Awaiting decision" in fragment
-    db.session.expire_all()
-    assert db.session.get(MatchingRun, run_id).status is RunStatus.DONE
+    waiting = MatchingRun(program=program, started_by=coordinator, status=RunStatus.QUEUED)
+    db.session.add(waiting)
+    db.session.commit()
+    fragment = browser.client.get(f"/coordinator/runs/{waiting.id}/status", headers={"HX-Request": "true"})
+    body = fragment.get_data(as_text=True)
+    assert "Waiting for a worker" in body and 'hx-trigger="every 1s"' in body
+    db.session.execute(sa.update(MatchingRun).where(MatchingRun.id == waiting.id)
+                       .values(status=RunStatus.RUNNING, progress=0.6, stage="explaining", youth_count=1,
+                               mentor_count=1))
+    db.session.commit()
+    body = browser.client.get(f"/coordinator/runs/{waiting.id}/status",
+                              headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert 'value="0.60"' in body and "60%" in body and "Writing down why" in body
+    db.session.execute(sa.update(MatchingRun).where(MatchingRun.id == waiting.id).values(status=RunStatus.QUEUED))
+    db.session.commit()
+    jobs.run_matching(waiting.id)  # a worker takes the job
+    body = browser.client.get(f"/coordinator/runs/{waiting.id}/status",
+                              headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert 'hx-trigger="every 1s"' not in body
+    assert "Mentors with a free place" in body and "Awaiting decision" in body
 
 
 def test_a_second_start_while_running_shows_the_same_run(app, browser):
@@ -188,14 +194,23 @@ def test_loading_a_cohort_takes_the_same_queries_for_5_or_60_youth(app, capsys):
     assert counts[5] == counts[60] <= 10
 
 
-def test_a_run_abandoned_by_a_stopped_server_does_not_block_the_next(app):
+def test_a_run_whose_worker_died_is_queued_once_more_then_failed_with_the_reason(app):
     program = make_program()
-    abandoned = MatchingRun(program=program, status=RunStatus.RUNNING, started_at=utcnow() - timedelta(hours=2))
-    db.session.add(abandoned)
+    make_application(make_youth(15), program)
+    make_mentor(programs=[program])
+    hours_ago = utcnow() - timedelta(hours=2)
+    died = MatchingRun(program=program, status=RunStatus.RUNNING, started_at=hours_ago, heartbeat_at=hours_ago,
+                       attempts=1)
+    died_twice = MatchingRun(program=make_program(), status=RunStatus.RUNNING, started_at=hours_ago,
+                             heartbeat_at=hours_ago, attempts=2)
+    db.session.add_all([died, died_twice])
     db.session.commit()
-    assert matching_service.running_run(program.id) is None
-    assert abandoned.status is RunStatus.FAILED and "server stopped" in abandoned.error
-    assert run(program).status is RunStatus.DONE
+    assert jobs.sweep_once()["runs"] == 1
+    queue.flush()  # a live worker takes the queued run
+    db.session.expire_all()
+    assert died.status is RunStatus.DONE and died.attempts == 2 and died.proposal_count == 1
+    assert died_twice.status is RunStatus.FAILED and "stopped 2 times" in died_twice.error
+    assert matching_service.running_run(died_twice.program_id) is None
 
 
 def test_a_waitlisted_youth_without_a_usable_age_is_listed_unmatched_with_what_to_fix(app):

@@ -11,6 +11,7 @@ from mentormatch.mentors.clearances import default_expiry
 from mentormatch.models import (
     Clearance,
     ClearanceKind,
+    ClearanceStatus,
     Match,
     MatchStatus,
     Mentor,
@@ -145,16 +146,15 @@ def test_clearance_reminders_go_once_for_verified_records_expiring_within_30_day
                              expires_on=date.today() + timedelta(days=5)))  # unverified: no reminder
     db.session.commit()
     runner = app.test_cli_runner()
-    first = runner.invoke(args=["send-clearance-reminders"])
-    assert "Sent 1 clearance reminder(s)." in first.output
+    first = runner.invoke(args=["run-scheduled", "daily"])
+    assert "clearance reminders: 1" in first.output
     (message,) = smtp.inbox.wait_for(1)
     assert message["To"] == "dana@example.org"
     assert "Mandated-reporter training (AB 506)" in message["Subject"]
     assert "in 20 days" in message.get_content()
-    second = runner.invoke(args=["send-clearance-reminders"])
-    assert "Sent 0 clearance reminder(s)." in second.output
-    db.session.refresh(records[ClearanceKind.MANDATED_REPORTER])
-    assert records[ClearanceKind.MANDATED_REPORTER].reminder_sent_at is not None
+    second = runner.invoke(args=["run-scheduled", "daily"])
+    assert "clearance reminders: 0" in second.output
+    assert len(smtp.inbox.messages) == 1
 
 
 def test_no_reminder_for_a_record_already_renewed(app, smtp):
@@ -162,9 +162,10 @@ def test_no_reminder_for_a_record_already_renewed(app, smtp):
     old = next(c for c in mentor.clearances if c.kind is ClearanceKind.YOUTH_PROTECTION)
     old.expires_on = date.today() + timedelta(days=10)
     db.session.add(Clearance(mentor=mentor, kind=ClearanceKind.YOUTH_PROTECTION, completed_on=date.today(),
-                             expires_on=date.today() + timedelta(days=730), verified_at=utcnow()))
+                             expires_on=date.today() + timedelta(days=730), verified_at=utcnow(),
+                             status=ClearanceStatus.VERIFIED))
     db.session.commit()
-    assert "Sent 0" in app.test_cli_runner().invoke(args=["send-clearance-reminders"]).output
+    assert "clearance reminders: 0" in app.test_cli_runner().invoke(args=["run-scheduled", "daily"]).output
 
 
 def test_mentor_home_shows_only_their_approved_mentees_with_guardian_contact(browser):

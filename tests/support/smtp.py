@@ -21,8 +21,18 @@ class Inbox:
 
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
+        self.refusals_left = 0
+        self.refused = 0
+
+    def refuse_next(self, count: int) -> None:
+        """Answer the next `count` messages with a temporary failure, as a mail server under strain does."""
+        self.refusals_left = count
 
     async def handle_DATA(self, server, session, envelope):
+        if self.refusals_left > 0:
+            self.refusals_left -= 1
+            self.refused += 1
+            return "451 4.3.0 Mailbox temporarily unavailable, try again later"
         self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
         return "250 Message accepted for delivery"
 

@@ -14,6 +14,7 @@ from mentormatch.models import (
     AuditEvent,
     Clearance,
     ClearanceKind,
+    ClearanceStatus,
     MentorStatus,
     TokenPurpose,
     TransitionError,
@@ -55,7 +56,7 @@ def test_allowed_transition_is_audited(app):
     application.move_to(ApplicationStatus.WAITLISTED, coordinator, "Eligible")
     db.session.commit()
     assert application.waiting_since is not None and application.decided_by == coordinator
-    event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "application.status"))
+    event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "application.waitlisted"))
     assert event.details == {"before": {"status": "under_review"},
                              "after": {"status": "waitlisted", "reason": "Eligible"}}
 
@@ -118,11 +119,11 @@ def test_failed_background_check_and_suspension_block_matching(app):
     mentor = make_mentor(cleared=True)
     db.session.add(Clearance(mentor=mentor, kind=ClearanceKind.BACKGROUND_CHECK,
                              completed_on=date.today(), expires_on=date.today() + timedelta(days=900),
-                             passed=False, verified_at=utcnow()))
-    mentor.status = MentorStatus.SUSPENDED
+                             passed=False, verified_at=utcnow(), status=ClearanceStatus.FAILED))
+    mentor.move_to(MentorStatus.SUSPENDED, None, "Failed the background check")
     db.session.commit()
     problems = mentor.clearance_problems()
-    assert "Mentor is suspended." in problems
+    assert "Status: suspended." in problems
     assert "Background check (Live Scan): not passed." in problems
 
 

@@ -1,0 +1,78 @@
+"""The engine's reasons, written in the reader's language from their codes and data.
+
+The engine stores each reason with a stable code and the data its sentence needs (see
+`matching.explain`); pages and e-mail render them here, so a family reads "Ambos hablan
+español" and nothing parses English. A reason stored before codes existed keeps its text.
+"""
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from flask_babel import gettext as _
+from flask_babel import ngettext
+
+from matching.profiles import DAYS as DAY_CODES
+from mentormatch.family.vocabulary import DAYS, PARTS_OF_DAY, interest_label, language_label
+
+
+def join_words(words: Iterable[str]) -> str:
+    """["a", "b", "c"] -> "a, b and c", with the reader's word for "and"."""
+    words = list(words)
+    if len(words) <= 1:
+        return "".join(words)
+    return _("%(first)s and %(last)s", first=", ".join(words[:-1]), last=words[-1])
+
+
+def slots_text(slots: Iterable[str]) -> str:
+    """Weekly slots in words: "Tuesday evening, Saturday morning"."""
+    days, parts = dict(DAYS), dict(PARTS_OF_DAY)
+    chosen = set(slots)
+    ordered = [f"{day}-{part}" for part, _label in PARTS_OF_DAY for day in DAY_CODES if f"{day}-{part}" in chosen]
+    return ", ".join(f"{days[code[:3]]} {str(parts[code[4:]]).lower()}" for code in ordered)
+
+
+def reason_text(reason: dict[str, Any]) -> str:
+    """One stored pair reason as a sentence in the current language."""
+    code, data = reason.get("code") or "legacy", reason.get("data") or {}
+    if code == "interests.shared":
+        return _("Both are into %(things)s", things=join_words(interest_label(t) for t in data["shared"]))
+    if code == "interests.none":
+        return _("No shared interests")
+    if code == "text.shared":
+        return _("Goals and experience both mention %(words)s", words=join_words(data["terms"]))
+    if code == "text.none":
+        return _("Goals and experience have no words in common")
+    if code == "languages.shared":
+        return _("Both speak %(languages)s", languages=join_words(language_label(x) for x in data["languages"]))
+    if code == "languages.none":
+        return _("No shared language")
+    if code == "availability.shared":
+        return _("Both free on %(slots)s", slots=slots_text(data["slots"]))
+    if code == "availability.none":
+        return _("No shared time in the week")
+    if code == "distance.same_zip":
+        return _("Same ZIP code (%(zip)s)", zip=data["zip"])
+    if code == "distance.miles":
+        return _("%(miles)s miles apart", miles=f"{data['miles']:.1f}")
+    if code == "distance.unknown":
+        return _("Distance unknown (ZIP code not found)")
+    if code in ("experience.years", "experience.new"):
+        if code == "experience.years":
+            years = data["years"]
+            text = ngettext("%(num)s year of experience with young people",
+                            "%(num)s years of experience with young people", int(years) if years == int(years) else 2,
+                            num=f"{years:g}")
+        else:
+            text = _("New to mentoring young people")
+        gap = data.get("age_gap")
+        if gap is None:
+            return text
+        if gap >= 0:
+            return text + "; " + ngettext("%(num)d year older", "%(num)d years older", gap)
+        return text + "; " + ngettext("%(num)d year younger", "%(num)d years younger", -gap)
+    return reason.get("text", "")
+
+
+def reason_texts(reasons: Iterable[dict[str, Any]], limit: int | None = None) -> list[str]:
+    texts = [reason_text(r) for r in reasons]
+    return texts[:limit] if limit is not None else texts
