@@ -71,11 +71,14 @@ def process_env(database_url: str, smtp, **extra: str) -> dict[str, str]:
     return env
 
 
+def spawn(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
+    with log.open("ab") as output:
+        return subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
+
+
 def start_worker(env: dict[str, str], log: Path, workers: int = 2) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-m", "huey.bin.huey_consumer", "mentormatch.jobs.huey", "--workers", str(workers),
-         "--worker-type", "thread", "--no-periodic", "--max-delay", "0.2", "--delay", "0.05"],
-        cwd=ROOT, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT)
+    return spawn([sys.executable, "-m", "huey.bin.huey_consumer", "mentormatch.jobs.huey", "--workers", str(workers),
+                  "--worker-type", "thread", "--no-periodic", "--max-delay", "0.2", "--delay", "0.05"], env, log)
 
 
 def stop(process: subprocess.Popen) -> None:
@@ -178,9 +181,8 @@ def _free_port() -> int:
 
 def start_web(env: dict[str, str], log: Path) -> tuple[subprocess.Popen, str]:
     port = _free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--workers", "1", "--threads", "2", "--bind", f"127.0.0.1:{port}",
-         "wsgi:app"], cwd=ROOT, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT)
+    process = spawn([sys.executable, "-m", "gunicorn", "--workers", "1", "--threads", "2", "--bind",
+                     f"127.0.0.1:{port}", "wsgi:app"], env, log)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
