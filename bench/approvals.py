@@ -5,16 +5,26 @@ Seeds a throwaway PostgreSQL with 100 cleared mentors of two or three places eac
 per mentor, so most attempts lose a race for a place or for the youth). Then 16 threads, each
 a coordinator, take 1,000 approval attempts off one queue. Every attempt runs in its own request
 context, so it has its own session and connection as a request to the app would, and goes
-through ``decisions.approve``, the code the approve button runs, e-mail rendering included.
+through ``decisions.approve``, the code the approve button runs, then hands on its jobs as the
+end of a request does.
+
+It runs twice in the same process, each on a fresh database, with a real SMTP server on a
+loopback port:
+- **e-mail in the request** (how approvals worked before the job queue): the approval's
+  consequences run before the request ends: the two e-mails (family and mentor) are written
+  and sent over SMTP inside the request;
+- **e-mail on the queue** (how they work now): the request only hands the approval's event to
+  the job queue (a throwaway Redis, as a county's servers share one); workers write and send
+  the e-mails later.
 
     .venv/bin/python bench/approvals.py [--attempts 1000] [--threads 16] [--mentors 100] [--proposals 1000]
 
-Needs PostgreSQL (`apt-get install postgresql`). Prints a table: attempts, approvals, refusals
-by message (names shown as <mentor> and <youth>), errors, violations (a mentor past capacity,
-a youth with two open matches, an approved proposal without its match or a match without its
-approved proposal, a refusal that is not one of the clear sentences), wall time, median latency
-per attempt (the ``decisions.approve`` call, lock waits included) and attempts per second.
-It asserts nothing, but exits 1 when there is any violation or error.
+Needs PostgreSQL and redis-server (`make test` installs both). Prints, for each way: attempts, approvals, refusals by
+message (names shown as <mentor> and <youth>), errors, violations (a mentor past capacity, a youth
+with two open matches, an approved proposal without its match or a match without its approved
+proposal, a refusal that is not one of the clear sentences), wall time, median and p95 latency per
+attempt (lock waits and the request's e-mail work included) and attempts per second; then the
+two side by side. It asserts nothing, but exits 1 when there is any violation or error.
 """
 from __future__ import annotations
 
@@ -36,16 +46,21 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import sqlalchemy as sa  # noqa: E402
+from huey.storage import RedisStorage  # noqa: E402
 
 from mentormatch import create_app  # noqa: E402
+from mentormatch import queue as jobs_queue  # noqa: E402
 from mentormatch.coordinator import decisions  # noqa: E402
 from mentormatch.extensions import db  # noqa: E402
 from mentormatch.models import (  # noqa: E402
-    OPEN_MATCH_STATUSES, Application, ApplicationStatus, Clearance, ClearanceKind, GuardianConsent, Match,
-    MatchFormat, MatchingRun, MatchProposal, Mentor, MentorStatus, Program, ProgramKind, ProposalStatus, Role,
-    RunStatus, User, Youth, mentor_programs, utcnow,
+    OPEN_MATCH_STATUSES, Application, ApplicationStatus, Clearance, ClearanceKind, ClearanceStatus,
+    GuardianConsent, Match,
+    MatchFormat, MatchingRun, MatchProposal, Mentor, MentorStatus, MessageStatus, OutboxMessage, Program,
+    ProgramKind, ProposalStatus, Role, RunStatus, User, Youth, mentor_programs, utcnow,
 )
 from tests.support.pgserver import ThrowawayPostgres  # noqa: E402
+from tests.support.redisserver import ThrowawayRedis  # noqa: E402
+from tests.support.smtp import SmtpServer  # noqa: E402
 
 # Messages a coordinator may be shown when an approval loses; anything else is a violation.
 CLEAR_REFUSALS = (
@@ -98,7 +113,8 @@ def seed(app, mentor_count: int, proposal_count: int, coordinator_count: int, rn
         db.session.execute(sa.insert(Clearance), [
             dict(mentor_id=m, kind=kind, completed_on=today - timedelta(days=60),
                  expires_on=None if kind is ClearanceKind.INTERVIEW else today + timedelta(days=600),
-                 passed=True, verified_by_id=coordinator_ids[0], verified_at=now, created_at=now)
+                 passed=True, verified_by_id=coordinator_ids[0], verified_at=now, created_at=now,
+                 status=ClearanceStatus.VERIFIED)
             for m in mentor_ids for kind in ClearanceKind])
         db.session.execute(sa.insert(Youth), [
             dict(first_name=f"Y{i}", last_name="Applicant", date_of_birth=today - timedelta(days=16 * 365),
@@ -158,6 +174,8 @@ def coordinator(app, coordinator_id: int, attempts: queue.Queue, start: threadin
             began = time.perf_counter()
             try:
                 decisions.approve(proposal_id, actor)
+                # What the end of the request does: hand on (or, in the request, run) its jobs.
+                jobs_queue.flush()
                 kind, message = "approved", ""
             except decisions.DecisionRefused as refused:
                 kind, message = "refused", str(refused)
@@ -201,26 +219,33 @@ def violations_in_database() -> dict[str, int]:
     }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--attempts", type=int, default=1_000)
-    parser.add_argument("--threads", type=int, default=16)
-    parser.add_argument("--mentors", type=int, default=100)
-    parser.add_argument("--proposals", type=int, default=1_000)
-    parser.add_argument("--seed", type=int, default=7)
-    args = parser.parse_args()
-    rng = random.Random(args.seed)
+@dataclass
+class Outcome:
+    done: list[Attempt]
+    wall: float
+    violations: dict[str, int]
+    refusals: Counter
+    errors: Counter
+    emails_in_request: int
 
+
+def run_once(args, in_request: bool, smtp_port: int, redis_url: str) -> Outcome:
+    """Seed a fresh database, then let the coordinators take every attempt; e-mail in the request or queued."""
+    rng = random.Random(args.seed)
     server = ThrowawayPostgres()
     url = server.start()
     try:
         # One pooled connection per coordinator, as each would hold at its own app server.
         app = create_app({
-            "SQLALCHEMY_DATABASE_URI": url, "MAIL_SERVER": "", "SERVER_NAME": "mentormatch.bench",
+            "SQLALCHEMY_DATABASE_URI": url, "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": smtp_port,
+            "SERVER_NAME": "mentormatch.bench", "APP_BASE_URL": "http://mentormatch.bench",
             "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "pool_size": args.threads + 1},
         })
-        # Without a mail server each e-mail is logged in full; rendering it is the cost that matters here.
-        logging.getLogger("mentormatch.mail").setLevel(logging.WARNING)
+        if in_request:
+            jobs_queue.huey.immediate = True  # jobs run where they are handed on: inside the request
+        else:
+            jobs_queue.huey.immediate = False
+            jobs_queue.huey.storage = RedisStorage(name="mentormatch", url=redis_url)
         started = time.perf_counter()
         seeded = seed(app, args.mentors, args.proposals, args.threads, rng)
         print(f"seeded {args.mentors} mentors ({seeded['places']} places), {seeded['youth']} youth, "
@@ -247,6 +272,8 @@ def main() -> None:
         with app.app_context():
             in_database = violations_in_database()
             matches = db.session.scalar(sa.select(sa.func.count(Match.id)))
+            sent = db.session.scalar(sa.select(sa.func.count(OutboxMessage.id))
+                                     .where(OutboxMessage.status == MessageStatus.SENT))
             db.session.remove()
             db.engine.dispose()
     finally:
@@ -259,22 +286,66 @@ def main() -> None:
     violations["refusal not a clear sentence"] = sum(n for message, n in refusals.items()
                                                      if message not in CLEAR_REFUSALS)
     violations["approvals reported != matches stored"] = abs(approved - matches)
-    latencies = sorted(a.seconds for a in done)
-    p95 = latencies[int(0.95 * (len(latencies) - 1))]
+    return Outcome(done, wall, violations, refusals, errors, sent)
 
-    print(f"\n{args.threads} threads, PostgreSQL, {os.cpu_count()} cores")
-    rows = [("attempts", len(done)), ("approved", approved), ("refused", sum(refusals.values()))]
-    rows += [(f"  {message}", n) for message, n in refusals.most_common()]
-    rows += [("errors", sum(errors.values()))] + [(f"  {message}", n) for message, n in errors.most_common()]
-    rows += [("violations", sum(violations.values()))] + [(f"  {rule}", n) for rule, n in violations.items()]
+
+def report(title: str, outcome: Outcome, threads: int) -> None:
+    done = outcome.done
+    approved = sum(1 for a in done if a.kind == "approved")
+    print(f"\n{title}: {threads} threads, PostgreSQL, {os.cpu_count()} cores")
+    rows = [("attempts", len(done)), ("approved", approved), ("refused", sum(outcome.refusals.values()))]
+    rows += [(f"  {message}", n) for message, n in outcome.refusals.most_common()]
+    rows += [("errors", sum(outcome.errors.values()))]
+    rows += [(f"  {message}", n) for message, n in outcome.errors.most_common()]
+    rows += [("violations", sum(outcome.violations.values()))]
+    rows += [(f"  {rule}", n) for rule, n in outcome.violations.items()]
+    rows += [("e-mails sent inside the requests", outcome.emails_in_request)]
     width = max(len(name) for name, _ in rows) + 2
     for name, value in rows:
         print(f"{name:<{width}}{value:>8}")
-    print(f"{'wall time':<{width}}{wall:>8.2f} s")
-    print(f"{'median latency per attempt':<{width}}{1000 * statistics.median(latencies):>8.1f} ms")
-    print(f"{'p95 latency per attempt':<{width}}{1000 * p95:>8.1f} ms")
-    print(f"{'attempts/s':<{width}}{len(done) / wall:>8.0f}")
-    if sum(violations.values()) or sum(errors.values()):
+    print(f"{'wall time':<{width}}{outcome.wall:>8.2f} s")
+    print(f"{'median latency per attempt':<{width}}{1000 * median_latency(done):>8.1f} ms")
+    print(f"{'p95 latency per attempt':<{width}}{1000 * p95_latency(done):>8.1f} ms")
+    print(f"{'attempts/s':<{width}}{len(done) / outcome.wall:>8.0f}")
+
+
+def median_latency(done: list[Attempt]) -> float:
+    return statistics.median(a.seconds for a in done)
+
+
+def p95_latency(done: list[Attempt]) -> float:
+    latencies = sorted(a.seconds for a in done)
+    return latencies[int(0.95 * (len(latencies) - 1))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--attempts", type=int, default=1_000)
+    parser.add_argument("--threads", type=int, default=16)
+    parser.add_argument("--mentors", type=int, default=100)
+    parser.add_argument("--proposals", type=int, default=1_000)
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+    logging.getLogger("huey").setLevel(logging.WARNING)
+
+    redis = ThrowawayRedis()
+    redis_url = redis.start()
+    try:
+        with SmtpServer() as sink:
+            before = run_once(args, True, sink.port, redis_url)
+            report("E-mail in the request", before, args.threads)
+            after = run_once(args, False, sink.port, redis_url)
+            report("E-mail on the queue", after, args.threads)
+    finally:
+        redis.stop()
+
+    print(f"\n{'':<28}{'in the request':>16}{'on the queue':>14}{'ratio':>8}")
+    for name, measure in (("median latency, ms", lambda o: 1000 * median_latency(o.done)),
+                          ("p95 latency, ms", lambda o: 1000 * p95_latency(o.done)),
+                          ("attempts/s", lambda o: len(o.done) / o.wall)):
+        a, b = measure(before), measure(after)
+        print(f"{name:<28}{a:>16.1f}{b:>14.1f}{b / a:>8.2f}")
+    if any(sum(o.violations.values()) or sum(o.errors.values()) for o in (before, after)):
         sys.exit(1)
 
 
