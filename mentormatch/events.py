@@ -63,6 +63,9 @@ def handle(event_id: int) -> bool:
     for name, consequence in subscribers_of(event.kind):
         if name in done:
             continue
+        # What a quiet event causes is quiet too: loading history e-mails nobody, down the line.
+        outer = db.session.info.get("quiet_events", False)
+        db.session.info["quiet_events"] = event.quiet or outer
         try:
             consequence(event)
             db.session.add(EventHandling(event_id=event_id, subscriber=name))
@@ -74,6 +77,8 @@ def handle(event_id: int) -> bool:
             db.session.rollback()
             log.exception("Consequence %s of event %s (%s) failed", name, event_id, event.kind)
             failed.append(f"{name}: {type(error).__name__}: {error}")
+        finally:
+            db.session.info["quiet_events"] = outer
         event = db.session.get(DomainEvent, event_id)
     if failed:
         event.attempts += 1

@@ -25,7 +25,7 @@ from flask_babel import force_locale
 
 from mentormatch import queue
 from mentormatch.extensions import db
-from mentormatch.models import MessageStatus, OutboxMessage, utcnow
+from mentormatch.models import MessageStatus, OutboxMessage, record_audit, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -179,9 +179,11 @@ def failed_messages(limit: int = 50) -> list[OutboxMessage]:
     ))
 
 
-def retry(message: OutboxMessage) -> None:
+def retry(message: OutboxMessage, actor) -> None:
     """Send a failed message again from the start (a coordinator fixed the address or the server)."""
     message.status = MessageStatus.PENDING
     message.attempts = 0
     message.next_attempt_at = utcnow()
+    record_audit(actor, "outbox.retry", message, to=message.to_address)
     queue.after_commit("deliver_message", message.id)
+    db.session.commit()

@@ -71,6 +71,14 @@ def program_config(program: Program, do_not_match: frozenset = frozenset()) -> m
     return matching.MatchConfig.from_dict({**program_settings(program), "do_not_match": do_not_match})
 
 
+def save_settings(program: Program, settings: dict[str, Any], actor: User) -> None:
+    """Store the program's factor weights and rule settings; the next run uses them."""
+    before = program_settings(program)
+    program.match_settings = settings
+    record_audit(actor, "program.match_settings", program, before=before, after=settings)
+    db.session.commit()
+
+
 def check_settings(settings: dict[str, Any]) -> Optional[str]:
     """Why the engine would refuse these settings, or None."""
     try:

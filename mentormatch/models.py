@@ -74,7 +74,18 @@ ADULT_AGE = 18
 # the model's transition table, writes the audit event and records a domain event, all in the
 # caller's transaction. What follows a change (e-mail, pausing matches, never proposing a
 # declined pair again) subscribes to the domain event in `mentormatch.events` and runs after
-# commit. `move_to` never commits: the service function that asked for the change does.
+# commit, on the job queue.
+#
+# The commit convention, for the whole service:
+# - a domain method here (`move_to`, `GuardianConsent.record`, `DoNotMatch.lift`,
+#   `record_audit`) never commits: it adds to the caller's transaction;
+# - a service function, what a route calls (family.journey, coordinator.decisions and .review,
+#   lifecycle.actions, mentors.clearances, matching_service, mail), is one unit of work: it
+#   checks, changes and commits once, or refuses with an exception before changing anything;
+# - a route writes nothing itself; it commits only the audited read (`record_read`) of the
+#   record it shows;
+# - a consequence of an event runs in a transaction of its own, committed by `events.handle`
+#   together with its receipt.
 
 
 class TransitionError(ValueError):

@@ -26,7 +26,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from mentormatch.models import age_on
+from mentormatch.models import ADULT_AGE, age_on
 from mentormatch.formkit import choices
 from mentormatch.passwords import password_problem
 
@@ -85,7 +85,7 @@ class YouthRegisterForm(RegisterForm):
     def validate_guardian_email(self, field) -> None:
         born = self.date_of_birth.data
         if not field.data:
-            if born and age_on(born, date.today()) < 18:
+            if born and age_on(born, date.today()) < ADULT_AGE:
                 raise ValidationError(_l("Under 18: give a parent or guardian's e-mail so they can consent."))
             return
         Email()(self, field)

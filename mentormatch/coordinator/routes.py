@@ -46,7 +46,6 @@ from mentormatch.models import (
     ProposalStatus,
     RunStatus,
     UnmatchedYouth,
-    record_audit,
     record_read,
     utcnow,
 )
@@ -289,10 +288,7 @@ def save_settings(program_id: int):
     if problem:
         form.weight_interests.errors.append(problem)
         return _matching_page(program, form, 422)
-    before = matching_service.program_settings(program)
-    program.match_settings = settings
-    record_audit(current_user, "program.match_settings", program, before=before, after=settings)
-    db.session.commit()
+    matching_service.save_settings(program, settings, current_user)
     flash("Matching settings saved; the next run uses them.", "success")
     return redirect(url_for("coordinator.matching_page", program_id=program.id))
 
@@ -560,9 +556,7 @@ def retry_message(message_id: int):
     """Send an e-mail that could not be delivered once more, from its first attempt."""
     message = db.get_or_404(OutboxMessage, message_id)
     if RetryMessageForm().validate_on_submit() and message.status is MessageStatus.FAILED:
-        mail.retry(message)
-        record_audit(current_user, "outbox.retry", message)
-        db.session.commit()
+        mail.retry(message, current_user)
         flash(f"The e-mail to {message.to_address} is queued again.", "success")
     return redirect(url_for("main.home") + "#failed-messages")
 

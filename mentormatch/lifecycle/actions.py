@@ -1,4 +1,10 @@
-"""What happens to a match and its application at each step, each step audited."""
+"""What happens to a match and its application at each step, each step audited.
+
+The public functions the match pages call are units of work: each changes, audits and commits.
+`close_match` and `pause_match` are steps of larger units (a family's decline, a consequence
+of withdrawn consent) and leave the commit to their caller; see the convention in
+`mentormatch.models`.
+"""
 from __future__ import annotations
 
 from datetime import date, datetime, time, timezone
@@ -52,6 +58,7 @@ def schedule_first_meeting(match: Match, actor: User, at: datetime, place: str, 
     match.first_meeting_attendees = "; ".join(attendees)
     record_audit(actor, "match.first_meeting_scheduled", match, before=before, after=_first_meeting(match),
                  staff_id=staff.id)
+    db.session.commit()
 
 
 def record_meeting_held(match: Match, actor: User, held_on: date) -> None:
@@ -60,6 +67,7 @@ def record_meeting_held(match: Match, actor: User, held_on: date) -> None:
     match.first_meeting_held_at = _noon(held_on)
     record_audit(actor, "match.first_meeting_held", match, before=before, after=_first_meeting(match))
     _activate_when_ready(match, actor)
+    db.session.commit()
 
 
 def record_commitment(match: Match, actor: User, signatures: dict[str, str], signed_on: date) -> None:
@@ -70,6 +78,7 @@ def record_commitment(match: Match, actor: User, signatures: dict[str, str], sig
     record_audit(actor, "match.commitment_signed", match, before=before,
                  after={"signed_on": signed_on.isoformat(), "signatures": match.commitment_signatures})
     _activate_when_ready(match, actor)
+    db.session.commit()
 
 
 def _activate_when_ready(match: Match, actor: User) -> None:
@@ -88,6 +97,7 @@ def update_meeting_plan(match: Match, actor: User, plan: str) -> None:
     match.meeting_plan = plan.strip()
     record_audit(actor, "match.meeting_plan", match, before={"meeting_plan": before},
                  after={"meeting_plan": match.meeting_plan})
+    db.session.commit()
 
 
 def log_check_in(match: Match, actor: User, *, occurred_on: date, party: CheckInParty,
@@ -110,6 +120,7 @@ def log_check_in(match: Match, actor: User, *, occurred_on: date, party: CheckIn
                         "relationship_quality": relationship_quality, "safety_concern": safety_concern})
     if safety_concern:
         record_audit(actor, "match.safety_concern", match, check_in_id=check_in.id)
+    db.session.commit()
     return check_in
 
 
@@ -117,6 +128,7 @@ def resolve_concern(check_in: CheckIn, actor: User) -> None:
     check_in.safety_resolved_at = utcnow()
     record_audit(actor, "match.safety_resolved", check_in.match, before={"safety_resolved_at": None},
                  after={"safety_resolved_at": check_in.safety_resolved_at.isoformat()}, check_in_id=check_in.id)
+    db.session.commit()
 
 
 def close_match(match: Match, actor: Optional[User], *, reason: ClosureReason, rematch: bool,
@@ -145,6 +157,14 @@ def close_match(match: Match, actor: Optional[User], *, reason: ClosureReason, r
     target = application_status or ApplicationStatus.CLOSED
     if application.can_move_to(target):
         application.move_to(target, actor, why + " No rematch.")
+
+
+def close(match: Match, actor: User, *, planned: bool, reason: ClosureReason, notes: dict[str, str],
+          rematch: bool, contact_rule: str) -> None:
+    """A coordinator closes a match with its reason, exit notes, rematch choice and contact rule."""
+    close_match(match, actor, planned=planned, reason=reason, notes=notes, rematch=rematch,
+                contact_rule=contact_rule)
+    db.session.commit()
 
 
 def pause_match(match: Match, reason: PauseReason) -> bool:
@@ -177,3 +197,4 @@ def resume_match(match: Match, actor: User, note: str) -> None:
     target = ApplicationStatus.MATCHED if match.status is MatchStatus.ACTIVE else ApplicationStatus.PROPOSED
     if application.status is ApplicationStatus.PAUSED:
         application.move_to(target, actor, "The match goes on: " + note)
+    db.session.commit()

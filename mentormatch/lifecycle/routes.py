@@ -110,7 +110,6 @@ def schedule_first_meeting(match_id: int):
         staff = db.get_or_404(User, int(form.staff_member.data))
         actions.schedule_first_meeting(match, current_user, at, form.place.data, staff,
                                        form.guardian_name.data or "", form.others.data or "")
-        db.session.commit()
         flash("First meeting saved.", "success")
     else:
         return _page(match, meeting_form=form), 422
@@ -127,7 +126,6 @@ def record_meeting_held(match_id: int):
         flash("Schedule the first meeting first.", "error")
     elif form.validate_on_submit():
         actions.record_meeting_held(match, current_user, form.held_on.data)
-        db.session.commit()
         flash(_progress_message(match), "success")
     else:
         return _page(match, held_form=form), 422
@@ -145,7 +143,6 @@ def record_commitment(match_id: int):
     signatures = {"mentor": form.mentor_name.data, "youth": form.youth_name.data,
                   "guardian": form.guardian_name.data or "", "staff": form.staff_name.data}
     actions.record_commitment(match, current_user, signatures, form.signed_on.data)
-    db.session.commit()
     flash(_progress_message(match), "success")
     return redirect(url_for("lifecycle.show", match_id=match.id))
 
@@ -167,7 +164,6 @@ def update_plan(match_id: int):
     saved = form.validate_on_submit()
     if saved:
         actions.update_meeting_plan(match, current_user, form.meeting_plan.data or "")
-        db.session.commit()
     if is_htmx():
         return render_template("lifecycle/_plan.html", match=match, plan_form=form, saved=saved)
     if not saved:
@@ -192,7 +188,6 @@ def log_check_in(match_id: int):
             method=ContactMethod(form.method.data), meetings_per_month=form.meetings_per_month.data,
             relationship_quality=quality, safety_concern=form.safety_concern.data, notes=form.notes.data or "",
         )
-        db.session.commit()
         flash("Check-in logged." + (" The safety concern is on the dashboard." if form.safety_concern.data else ""),
               "warning" if form.safety_concern.data else "success")
         return redirect(url_for("lifecycle.show", match_id=match.id))
@@ -206,7 +201,6 @@ def resolve_concern(check_in_id: int):
     check_in = db.get_or_404(CheckIn, check_in_id)
     if ResolveConcernForm().validate_on_submit() and check_in.safety_concern and check_in.safety_resolved_at is None:
         actions.resolve_concern(check_in, current_user)
-        db.session.commit()
     if is_htmx():
         return render_template("lifecycle/_dashboard_alerts.html", alerts=dashboard_alerts())
     flash("Safety concern marked resolved.", "success")
@@ -227,13 +221,12 @@ def close(match_id: int):
         return redirect(url_for("lifecycle.show", match_id=match.id))
     form = ClosureForm()
     if form.validate_on_submit():
-        actions.close_match(
+        actions.close(
             match, current_user, planned=form.planned.data == "yes", reason=ClosureReason(form.reason.data),
             notes={"mentor": form.mentor_notes.data or "", "youth": form.youth_notes.data or "",
                    "guardian": form.guardian_notes.data or ""},
             rematch=form.rematch.data == "yes", contact_rule=dict(CONTACT_RULES)[form.contact_rule.data],
         )
-        db.session.commit()
         flash("Match closed." + (" The youth is back on the waitlist." if match.rematch else ""), "success")
         return redirect(url_for("lifecycle.show", match_id=match.id))
     return render_template("lifecycle/close.html", match=match, form=form), 422 if form.errors else 200
@@ -252,7 +245,6 @@ def resume(match_id: int):
         form.note.errors.append(problem)
         return _page(match, resume_form=form), 422
     actions.resume_match(match, current_user, form.note.data.strip())
-    db.session.commit()
     flash("The match goes on; the mentor is told.", "success")
     return redirect(url_for("lifecycle.show", match_id=match.id))
 
@@ -270,7 +262,6 @@ def log_meeting(match_id: int):
         actions.log_check_in(match, current_user, occurred_on=form.occurred_on.data, party=CheckInParty.MENTOR,
                              method=ContactMethod(form.method.data), is_mentor_meeting=True,
                              safety_concern=form.safety_concern.data, notes=form.notes.data or "")
-        db.session.commit()
         flash("Meeting logged. Thank you.", "success")
         return redirect(url_for("main.home"))
     meetings = [c for c in match.check_ins if c.is_mentor_meeting]

@@ -105,3 +105,4 @@ def adopt(program: Program, actor: User, learning: Learning) -> None:
     record_audit(actor, "program.weights_learned", program, before=before, after=after,
                  auc_learned=learning.report.auc_learned, auc_default=learning.report.auc_default,
                  n_pairs=learning.report.n_pairs)
+    db.session.commit()

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from mentormatch import filter_args
 from mentormatch.access import admin_required, staff_required
 from mentormatch.extensions import db
 from mentormatch.models import Program
@@ -41,12 +42,7 @@ def index():
     return render_template("reports/index.html", form=form, period=period, report=report,
                            summary=report.summary(), charts=charts.draw(report),
                            gaps=gaps.recruitment_gaps(period.program), programs=_programs(),
-                           query=_filter_arguments())
-
-
-def _filter_arguments() -> dict[str, str]:
-    """The filter's own fields from the query string, for the download links; anything else is dropped."""
-    return {name: request.args[name][:40] for name in ("program", "start", "end") if request.args.get(name)}
+                           query=filter_args("program", "start", "end"))
 
 
 def _csv(name: str, header: list[str], rows: list[list]) -> Response:
@@ -106,7 +102,6 @@ def adopt_weights(program_id: int):
     result = learning.learn(program)
     if AdoptWeightsForm().validate_on_submit() and result.report is not None:
         learning.adopt(program, current_user, result)
-        db.session.commit()
         flash(f"{program.name} now matches with the learned weights.", "success")
     else:
         flash("Nothing was adopted.", "error")

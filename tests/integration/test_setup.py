@@ -10,7 +10,20 @@ from flask_migrate import downgrade, upgrade
 from mentormatch import create_app
 from mentormatch.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 from mentormatch.extensions import db
-from mentormatch.models import Application, ApplicationStatus, Mentor, Program, User, Youth
+from mentormatch.models import (
+    Application,
+    ApplicationStatus,
+    DomainEvent,
+    DoNotMatch,
+    Match,
+    MatchStatus,
+    Mentor,
+    OutboxMessage,
+    PairSource,
+    Program,
+    User,
+    Youth,
+)
 from tests.builders import PASSWORD, make_user
 
 
@@ -69,6 +82,14 @@ def test_seed_demo_loads_a_realistic_data_set_once(app, browser):
     cleared = [m.is_cleared() for m in db.session.scalars(sa.select(Mentor))]
     assert 20 < sum(cleared) < 40, "some mentors must have lapsed or missing clearances"
     assert count(Application) > 100
+    # Loading history e-mails nobody, and what follows it is in place: every event handled, the pair
+    # the demo family declined ruled out, the matches of mentors whose clearance lapsed paused.
+    assert count(OutboxMessage) == 0
+    assert db.session.scalar(sa.select(sa.func.count(DomainEvent.id)).where(DomainEvent.dispatched_at.is_(None))) == 0
+    declined = db.session.scalars(sa.select(DoNotMatch).where(DoNotMatch.source == PairSource.FAMILY)).all()
+    assert len(declined) == 1 and declined[0].reason == "We would prefer a mentor who can meet on weekends."
+    paused = db.session.scalars(sa.select(Match).where(Match.status == MatchStatus.PAUSED)).all()
+    assert paused and all(not m.mentor.can_be_matched() for m in paused)
     again = runner.invoke(args=["seed-demo", "--if-empty"])
     assert again.exit_code == 0 and "not loaded" in again.output
     assert count(Program) == 3
