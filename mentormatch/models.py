@@ -304,6 +304,7 @@ class Program(db.Model):
         sa.CheckConstraint("default_capacity >= 0", name="capacity"),
         sa.CheckConstraint("checkins_first_month >= 0", name="checkins_first_month"),
         sa.CheckConstraint("checkin_interval_days > 0", name="checkin_interval"),
+        sa.CheckConstraint("retention_years >= 1", name="retention"),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
@@ -325,6 +326,8 @@ class Program(db.Model):
     default_capacity: so.Mapped[int] = so.mapped_column(default=2)
     checkins_first_month: so.Mapped[int] = so.mapped_column(default=2)
     checkin_interval_days: so.Mapped[int] = so.mapped_column(default=30)
+    # Years a young person's records are kept after their last application or match ended.
+    retention_years: so.Mapped[int] = so.mapped_column(default=7, server_default="7")
     # Factor weights and hard-rule settings for matching; None means the engine's defaults.
     match_settings: so.Mapped[Optional[dict[str, Any]]] = so.mapped_column(sa.JSON)
     is_active: so.Mapped[bool] = so.mapped_column(default=True)

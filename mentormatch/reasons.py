@@ -59,9 +59,9 @@ def reason_text(reason: dict[str, Any]) -> str:
     if code in ("experience.years", "experience.new"):
         if code == "experience.years":
             years = data["years"]
-            text = ngettext("%(num)s year of experience with young people",
-                            "%(num)s years of experience with young people", int(years) if years == int(years) else 2,
-                            num=f"{years:g}")
+            text = ngettext("%(years)s year of experience with young people",
+                            "%(years)s years of experience with young people", 1 if years == 1 else 2,
+                            years=f"{years:g}")
         else:
             text = _("New to mentoring young people")
         gap = data.get("age_gap")

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import lazy_gettext as _l
 
-from mentormatch import cadence
+from mentormatch import cadence, retention
 from mentormatch.extensions import db
 from mentormatch.links import external_url
 from mentormatch.mail import queue_message
@@ -243,6 +243,7 @@ def run_daily(today: Optional[date] = None) -> dict[str, int]:
         "check-in reminders": remind_due_check_ins(today),
         "overdue alerts": alert_overdue_check_ins(today),
         "expired consent links": expired_consent_links(today),
+        "records anonymised": retention.anonymise_due(today),
     }
 
 

@@ -62,6 +62,11 @@ class ProgramForm(FlaskForm):
         "Days between check-ins after the first month",
         validators=[InputRequired(), NumberRange(min=1, max=365)],
     )
+    retention_years = IntegerField(
+        "Years to keep a young person's records after their last application or match ends",
+        validators=[InputRequired(), NumberRange(min=1, max=50)],
+        description="Then the daily job anonymises them; reports keep their counts.",
+    )
     is_active = BooleanField("Open for applications")
     submit = SubmitField("Save program")
 
@@ -93,3 +98,7 @@ class StaffForm(FlaskForm):
 
 class StaffActiveForm(FlaskForm):
     submit = SubmitField("Save")
+
+
+class AnonymiseForm(FlaskForm):
+    submit = SubmitField("Anonymise these records now")

@@ -5,16 +5,17 @@ import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
+from mentormatch import retention
 from mentormatch.access import admin_required
 from mentormatch.admin import bp
-from mentormatch.admin.forms import ProgramForm, StaffActiveForm, StaffForm
+from mentormatch.admin.forms import AnonymiseForm, ProgramForm, StaffActiveForm, StaffForm
 from mentormatch.extensions import db
 from mentormatch.models import MatchFormat, Program, ProgramKind, Role, User, record_audit
 
 PROGRAM_FIELDS = (
     "name", "slug", "description", "parent_information", "min_age", "max_age",
     "min_grade_completed", "grade_rule_until_age", "default_capacity",
-    "checkins_first_month", "checkin_interval_days", "is_active",
+    "checkins_first_month", "checkin_interval_days", "retention_years", "is_active",
 )
 
 
@@ -28,9 +29,20 @@ def _program_snapshot(program: Program) -> dict:
 @bp.route("/programs")
 @admin_required
 def programs():
-    """All programs with their rules."""
+    """All programs with their rules, and how many records the retention job would anonymise now."""
     rows = db.session.scalars(sa.select(Program).order_by(Program.name))
-    return render_template("admin/programs.html", programs=list(rows))
+    return render_template("admin/programs.html", programs=list(rows), due=retention.preview(),
+                           form=AnonymiseForm())
+
+
+@bp.route("/retention/run", methods=["POST"])
+@admin_required
+def run_retention():
+    """Anonymise now what the daily job would: the records past their program's retention period."""
+    if AnonymiseForm().validate_on_submit():
+        done = retention.anonymise_due(actor=current_user)
+        flash(f"{done} young people's records anonymised.", "success")
+    return redirect(url_for("admin.programs"))
 
 
 @bp.route("/programs/new", methods=["GET", "POST"])
@@ -38,7 +50,7 @@ def programs():
 def create_program():
     """Add a program."""
     return _edit_program(Program(is_active=True, default_capacity=2, checkins_first_month=2,
-                                 checkin_interval_days=30), new=True)
+                                 checkin_interval_days=30, retention_years=retention.DEFAULT_YEARS), new=True)
 
 
 @bp.route("/programs/<int:program_id>", methods=["GET", "POST"])

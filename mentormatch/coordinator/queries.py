@@ -407,7 +407,7 @@ def waitlist_statement(program_id: int, age: Optional[int], language: str, gende
                 Youth.first_name, Youth.last_name, Youth.date_of_birth, Youth.gender, Youth.languages,
                 Youth.zip_code),
             so.selectinload(Application.consents).load_only(
-                GuardianConsent.application_id, GuardianConsent.withdrawn_at, GuardianConsent.declined_at),
+                GuardianConsent.application_id, GuardianConsent.status),
         )
         .order_by(Application.waiting_since, Application.id)
     )

@@ -150,6 +150,34 @@ def submit(application: Application, actor: User, consent: Optional[dict] = None
     db.session.commit()
 
 
+# How many consent requests may go out in a day: for one application, and to one address
+# whichever applications name it. A family that lost the e-mail can ask again a few times; an
+# address cannot be flooded by resending, or by starting applications that name it.
+CONSENT_REQUESTS_PER_APPLICATION = 3
+CONSENT_REQUESTS_PER_ADDRESS = 5
+CONSENT_REQUEST_WINDOW = timedelta(days=1)
+
+
+class ConsentRequestRefused(Exception):
+    """No consent request was sent: the message says why and when to try again."""
+
+
+def consent_request_problem(application: Application, email: str) -> Optional[str]:
+    """Why another consent request may not go out now, in the family's words; None when it may."""
+    since = utcnow() - CONSENT_REQUEST_WINDOW
+    requests = sa.select(sa.func.count(AccessToken.id)).where(
+        AccessToken.purpose == TokenPurpose.GUARDIAN_CONSENT, AccessToken.created_at >= since)
+    if db.session.scalar(requests.where(AccessToken.application_id == application.id)) \
+            >= CONSENT_REQUESTS_PER_APPLICATION:
+        return _("The consent request was already sent %(count)s times today. Please wait a day before "
+                 "sending it again, or ask the guardian to look in their spam folder.",
+                 count=CONSENT_REQUESTS_PER_APPLICATION)
+    if db.session.scalar(requests.where(sa.func.lower(AccessToken.email) == email.lower())) \
+            >= CONSENT_REQUESTS_PER_ADDRESS:
+        return _("This address has received too many consent requests today. Please try again tomorrow.")
+    return None
+
+
 def request_consent(application: Application, actor: Optional[User]) -> None:
     """E-mail the named guardian a fresh single-use link; earlier links stop working."""
     _issue_consent_request(application, actor)
@@ -160,6 +188,10 @@ def _issue_consent_request(application: Application, actor: Optional[User]) -> N
     # The link's secret exists only here, so the message is written here, into the outbox of
     # this same transaction, rather than by a consequence of the event.
     email = application.youth.guardian_email
+    problem = consent_request_problem(application, email)
+    if problem:
+        db.session.rollback()
+        raise ConsentRequestRefused(problem)
     now = utcnow()
     for earlier in db.session.scalars(sa.select(AccessToken).where(
         AccessToken.application_id == application.id,

@@ -230,7 +230,12 @@ def review(application_id: int):
         return redirect(continue_url(application))
     form = _submit_form(application)
     if form.validate_on_submit():
-        journey.submit(application, current_user, **_submission(form))
+        try:
+            journey.submit(application, current_user, **_submission(form))
+        except journey.ConsentRequestRefused as refused:
+            form.guardian_email.errors.append(str(refused))
+            application = get_application_or_404(application_id)
+            return _render_step(application, len(STEP_FORMS) + 1, form, status=422)
         flash(_("Your application is sent."), "success")
         return _go(url_for("family.status", application_id=application.id))
     return _render_step(application, len(STEP_FORMS) + 1, form, status=422 if form.errors else 200)
@@ -333,8 +338,13 @@ def resend_consent(application_id: int):
     if application.status is not ApplicationStatus.AWAITING_CONSENT:
         abort(404)
     if ResendConsentForm().validate_on_submit():
-        journey.request_consent(application, current_user)
-        flash(_("We sent the consent request again to %(email)s.", email=application.youth.guardian_email), "success")
+        try:
+            journey.request_consent(application, current_user)
+        except journey.ConsentRequestRefused as refused:
+            flash(str(refused), "error")
+        else:
+            flash(_("We sent the consent request again to %(email)s.", email=application.youth.guardian_email),
+                  "success")
     return redirect(url_for("family.status", application_id=application.id))
 
 

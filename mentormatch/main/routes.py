@@ -20,11 +20,15 @@ from mentormatch.models import (
     Application,
     ApplicationStatus,
     Clearance,
+    DomainEvent,
     Match,
     MatchProposal,
+    MatchStatus,
     Mentor,
     MentorStatus,
+    MessageStatus,
     OPEN_MATCH_STATUSES,
+    OutboxMessage,
     Program,
     ProposalStatus,
     Role,
@@ -146,6 +150,10 @@ def _staff_counts_statement():
         "guardian_declines": count(MatchProposal.id, MatchProposal.status == ProposalStatus.DECLINED_BY_GUARDIAN),
         "waitlisted": count(Application.id, Application.status == ApplicationStatus.WAITLISTED),
         "active_matches": count(Match.id, Match.status.in_(OPEN_MATCH_STATUSES)),
+        "paused_matches": count(Match.id, Match.status == MatchStatus.PAUSED),
+        "failed_messages": count(OutboxMessage.id, OutboxMessage.status == MessageStatus.FAILED),
+        "stuck_events": count(DomainEvent.id, DomainEvent.dispatched_at.is_(None),
+                              DomainEvent.attempts >= events.MAX_ATTEMPTS),
     }
     return sa.select(*(c.label(name) for name, c in columns.items()))
 
@@ -170,6 +178,9 @@ def _staff_home():
     return render_template(
         "main/home_staff.html", counts=counts, programs=active_programs(), staff=staff,
         at_risk=coordinator_queries.at_risk_matches(), declines=coordinator_queries.guardian_declines(),
-        alerts=dashboard_alerts(), paused=coordinator_queries.paused_matches(),
-        failed_messages=mail.failed_messages(), stuck_events=events.stuck_events(), retry_form=RetryMessageForm(),
+        alerts=dashboard_alerts(),
+        # Nearly always empty: listed only when the cached counts say there is something to list.
+        paused=coordinator_queries.paused_matches() if counts["paused_matches"] else [],
+        failed_messages=mail.failed_messages() if counts["failed_messages"] else [],
+        stuck_events=events.stuck_events() if counts["stuck_events"] else [], retry_form=RetryMessageForm(),
     )

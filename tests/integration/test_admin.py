@@ -21,7 +21,7 @@ def program_form(**overrides) -> dict:
             "description": "One-to-one mentoring for a school year.", "parent_information": "",
             "min_age": "12", "max_age": "18", "min_grade_completed": "", "grade_rule_until_age": "",
             "match_format": "one_to_one", "default_capacity": "2", "checkins_first_month": "2",
-            "checkin_interval_days": "30", "is_active": "y"}
+            "checkin_interval_days": "30", "retention_years": "7", "is_active": "y"}
     data.update(overrides)
     return data
 

@@ -46,6 +46,7 @@ MATRIX: dict[str, tuple[str, str, object]] = {
     "admin.update_program": ("GET", "/admin/programs/{program}", ("admin",)),
     "admin.staff": ("GET", "/admin/staff", ("admin",)),
     "admin.toggle_staff": ("POST", "/admin/staff/{coordinator}/active", ("admin",)),
+    "admin.run_retention": ("POST", "/admin/retention/run", ("admin",)),
     # Family routes: the role check comes first; another family's object is a 404 (tests/integration/test_family_*).
     "family.add_child": ("GET", "/family/children/new", ("guardian",)),
     "family.start": ("GET", "/family/apply", ("guardian", "youth")),

@@ -209,7 +209,7 @@ def test_an_approval_and_a_rejection_of_one_proposal_never_both_take_effect(app)
             start.wait(timeout=10)
             try:
                 if kind == "approve":
-                    decisions.approve(proposal_id, actor, notify=False)
+                    decisions.approve(proposal_id, actor)
                 else:
                     decisions.reject(proposal, actor, "Schedules do not fit.")
             except decisions.DecisionRefused as refused:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from mentormatch.extensions import db
@@ -147,3 +148,31 @@ def test_a_youth_cannot_withdraw_their_guardians_consent(browser):
                             {"withdrawal_reason": "no"})
     assert response.status_code == 403
 
+
+
+def test_consent_requests_are_limited_per_application_and_per_address(browser, smtp):
+    """Resending cannot flood the address the youth chose; the family is told why, and nothing else changes."""
+    from mentormatch.family import journey
+
+    user = make_user(Role.YOUTH, email="tou@example.org")
+    youth = make_youth(age=16, user=user, guardian_email="mai@example.org")
+    application = make_application(youth, make_program(), status=ApplicationStatus.AWAITING_CONSENT, consent=False)
+    browser.login(user.email, PASSWORD)
+    status_page = f"/family/applications/{application.id}"
+    for _ in range(journey.CONSENT_REQUESTS_PER_APPLICATION):
+        response = browser.post(f"{status_page}/consent/resend", form_page=status_page)
+        assert response.status_code == 302
+    refused = browser.post(f"{status_page}/consent/resend", form_page=status_page, follow_redirects=True)
+    assert "already sent 3 times today" in refused.get_data(as_text=True)
+    smtp.inbox.wait_for(3)
+    assert len(smtp.inbox.to("mai@example.org")) == 3
+
+    # Other applications naming the same address share the address's own limit.
+    for n in range(2):
+        other = make_application(make_youth(age=16, guardian_email="mai@example.org"), make_program(),
+                                 status=ApplicationStatus.AWAITING_CONSENT, consent=False)
+        journey.request_consent(other, None)
+    last = make_application(make_youth(age=16, guardian_email="mai@example.org"), make_program(),
+                            status=ApplicationStatus.AWAITING_CONSENT, consent=False)
+    with pytest.raises(journey.ConsentRequestRefused, match="too many consent requests today"):
+        journey.request_consent(last, None)
