@@ -48,6 +48,8 @@ def live_app(tmp_path):
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     app.config["LIVE_URL"] = f"http://127.0.0.1:{server.server_port}"
+    # Links in e-mail lead to this server, as APP_BASE_URL makes them lead to the real one.
+    app.config["APP_BASE_URL"] = app.config["LIVE_URL"]
     yield app
     server.shutdown()
     thread.join(5)
