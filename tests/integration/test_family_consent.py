@@ -11,6 +11,8 @@ from mentormatch.models import (
     AccessToken,
     ApplicationStatus,
     AuditEvent,
+    ConsentMethod,
+    ConsentStatus,
     Role,
     TokenPurpose,
     utcnow,
@@ -176,3 +178,51 @@ def test_consent_requests_are_limited_per_application_and_per_address(browser, s
                             status=ApplicationStatus.AWAITING_CONSENT, consent=False)
     with pytest.raises(journey.ConsentRequestRefused, match="too many consent requests today"):
         journey.request_consent(last, None)
+
+
+def test_consent_through_an_address_the_youth_typed_waits_for_staff_to_confirm_the_guardian(app, browser):
+    """A 15-year-old could 'consent' through an inbox of their own: staff confirm before any match."""
+    from tests.conftest import Browser
+
+    application, raw = awaiting_consent(app)
+    browser.post(f"/family/consent/{raw}", {"relation": "Mother", "typed_signature": "Mai Vang", "agree": "y",
+                                            "consent": "Give consent"})
+    db.session.refresh(application)
+    consent = application.active_consent
+    assert consent.status is ConsentStatus.TO_CONFIRM and consent.address_from_youth
+    assert consent.method is ConsentMethod.EMAILED_LINK and not application.consent_on_file
+
+    coordinator = Browser(app.test_client())
+    coordinator.login(make_user(Role.COORDINATOR, first_name="Jordan").email, PASSWORD)
+    page = f"/coordinator/applications/{application.id}"
+    shown = coordinator.get(page).get_data(as_text=True)
+    assert "came through an address the young person typed in" in shown
+    refused = coordinator.post(f"{page}/decision", {"decision": "eligible", "reason": ""}, form_page=page)
+    assert refused.status_code == 422 and "Confirm the guardian" in refused.get_data(as_text=True)
+    assert coordinator.post(f"{page}/consent/confirm", {"note": ""}, form_page=page).status_code == 422
+    coordinator.post(f"{page}/consent/confirm", {"note": "Called Mai at the number on the school file"},
+                     form_page=page)
+    db.session.expire_all()
+    assert application.active_consent.status is ConsentStatus.GIVEN
+    assert application.active_consent.confirmation_note == "Called Mai at the number on the school file"
+    accepted = coordinator.post(f"{page}/decision", {"decision": "eligible", "reason": ""}, form_page=page)
+    assert accepted.status_code == 302
+    db.session.expire_all()
+    assert application.status is ApplicationStatus.WAITLISTED and application.is_matchable
+
+
+def test_a_line_break_in_a_name_neither_breaks_the_consent_email_nor_leaves_the_application_half_done(
+        app, browser, smtp):
+    user = make_user(Role.YOUTH, email="tou@example.org")
+    youth = make_youth(age=16, user=user, first_name="Tou\r\nBcc: evil@example.org", guardian_email="mai@example.org")
+    application = make_application(youth, make_program(), status=ApplicationStatus.DRAFT, consent=False)
+    browser.login(user.email, PASSWORD)
+    response = browser.post(f"/family/applications/{application.id}/review", {"guardian_email": "mai@example.org"},
+                            form_page=f"/family/applications/{application.id}/review")
+    assert response.status_code == 302
+    db.session.refresh(application)
+    assert application.status is ApplicationStatus.AWAITING_CONSENT
+    smtp.inbox.wait_for(2)
+    (request,) = smtp.inbox.to("mai@example.org")
+    assert "Bcc" not in request.keys() and "\n" not in request["Subject"]
+    assert not smtp.inbox.to("evil@example.org")
