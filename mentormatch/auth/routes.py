@@ -34,6 +34,7 @@ from mentormatch.models import (
     record_audit,
     utcnow,
 )
+from mentormatch.redirects import safe_next
 
 REGISTER_FORMS = {
     "guardian": (Role.GUARDIAN, RegisterForm),
@@ -53,13 +54,6 @@ def _failed(response) -> bool:
 
 def _submitted_email() -> str:
     return "account:" + (request.form.get("email") or "").strip().lower()
-
-
-def _safe_next(target: str | None) -> str | None:
-    # Only same-site paths, so a crafted link cannot bounce a user elsewhere after login.
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
 
 
 @bp.route("/register")
@@ -151,7 +145,7 @@ def login():
             user.last_login_at = utcnow()
             record_audit(user, "account.login", user)
             db.session.commit()
-            return redirect(_safe_next(request.args.get("next")) or url_for("main.home"))
+            return redirect(safe_next(request.args.get("next")) or url_for("main.home"))
     return render_template("auth/login.html", form=form)
 
 
@@ -246,4 +240,4 @@ def set_language():
         if current_user.is_authenticated:
             current_user.locale = form.lang.data
             db.session.commit()
-    return redirect(_safe_next(request.form.get("next")) or url_for("main.index"))
+    return redirect(safe_next(request.form.get("next")) or url_for("main.index"))
