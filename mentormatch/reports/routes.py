@@ -1,12 +1,10 @@
 """The report page, its CSV exports, and the learning page."""
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date, timedelta
 
 import sqlalchemy as sa
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from mentormatch.access import admin_required, staff_required
@@ -14,6 +12,7 @@ from mentormatch.extensions import db
 from mentormatch.models import Program
 from mentormatch.reports import bp, charts, figures, gaps, learning
 from mentormatch.reports.forms import AdoptWeightsForm, ReportFilterForm
+from mentormatch.spreadsheets import csv_response
 
 
 def _programs() -> list[Program]:
@@ -49,15 +48,6 @@ def _filter_arguments() -> dict[str, str]:
     return {name: request.args[name][:40] for name in ("program", "start", "end") if request.args.get(name)}
 
 
-def _csv(name: str, header: list[str], rows: list[list]) -> Response:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    writer.writerows(rows)
-    return Response(buffer.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="mentormatch-{name}.csv"'})
-
-
 def _tables(report: figures.Report, period: figures.Period) -> dict:
     steps, _ = report.survival()
     matches = report.matches_table()
@@ -82,7 +72,7 @@ def export(name: str):
     if name not in tables:
         abort(404)
     header, rows = tables[name]
-    return _csv(name, header, rows)
+    return csv_response(f"mentormatch-{name}.csv", header, rows)
 
 
 def _program_or_404(program_id: int) -> Program:
