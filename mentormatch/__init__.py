@@ -33,6 +33,7 @@ def create_app(overrides: Optional[dict[str, Any]] = None) -> Flask:
     if overrides:
         app.config.update(overrides)
     config.check_production(app.config)
+    config.settle(app.config)
     if not app.debug:
         logging.basicConfig(level=logging.INFO)
 

@@ -73,6 +73,7 @@ def app(database_url):
         "SQLALCHEMY_DATABASE_URI": database_url,
         "MAIL_SERVER": "",
         "SERVER_NAME": "mentormatch.test",
+        "APP_BASE_URL": "http://mentormatch.test",
         # Matching runs compute in the request; one test drives the background thread itself.
         "MATCHING_INLINE": True,
     })

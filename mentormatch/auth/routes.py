@@ -23,6 +23,7 @@ from mentormatch.auth.forms import (
 )
 from mentormatch.extensions import db, limiter
 from mentormatch.family.notify import send_welcome
+from mentormatch.links import external_url
 from mentormatch.models import (
     AccessToken,
     Mentor,
@@ -179,7 +180,7 @@ def forgot_password():
                 _("Reset your MentorMatch password"),
                 "password_reset",
                 user=user,
-                link=url_for("auth.reset_password", token=raw, _external=True),
+                link=external_url("auth.reset_password", token=raw),
                 hours=hours,
             )
         # Same answer whether or not the address has an account, so nobody can probe for one.
