@@ -154,8 +154,9 @@ def login():
 @login_required
 def logout():
     """Log out of this browser."""
-    logout_user()
+    # Clear first: logout_user leaves in the session the instruction to delete the remember-me cookie.
     session.clear()
+    logout_user()
     flash(_("You are logged out."), "info")
     return redirect(url_for("main.index"))
 
