@@ -61,6 +61,8 @@ def from_environment(instance_path: str) -> dict:
         "REMEMBER_COOKIE_SECURE": secure_cookies,
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
+        # A login lasts at most this long, remembered or not; then the person logs in again.
+        "LOGIN_SESSION_DAYS": 30,
         "PASSWORD_RESET_HOURS": 2,
         "CONSENT_LINK_DAYS": 14,
         "WTF_CSRF_TIME_LIMIT": None,

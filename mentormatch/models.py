@@ -122,8 +122,11 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:  # flask-login asks this
         return self.is_active_account
 
+    # The raw id of the login session this object was loaded under (mentormatch.sessions); never stored.
+    login_session_token = None
+
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_version}"
+        return f"{self.id}:{self.session_version}:{self.login_session_token or ''}"
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password, method="scrypt")
@@ -1017,3 +1020,7 @@ def record_audit(
     )
     db.session.add(event)
     return event
+
+
+# Login sessions live beside the code that checks them; imported so every app knows their table.
+import mentormatch.sessions  # noqa: E402,F401

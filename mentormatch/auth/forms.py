@@ -134,3 +134,7 @@ class ChangePasswordForm(NewPasswordMixin, FlaskForm):
         validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ."))],
     )
     submit = SubmitField(_l("Change password"))
+
+
+class LogOutEverywhereForm(FlaskForm):
+    submit = SubmitField(_l("Log out everywhere"))

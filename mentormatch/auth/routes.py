@@ -6,7 +6,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, logout_user
 
 from mentormatch import mail
 from mentormatch.access import login_required, public
@@ -15,6 +15,7 @@ from mentormatch.auth.forms import (
     ChangePasswordForm,
     ForgotPasswordForm,
     LanguageForm,
+    LogOutEverywhereForm,
     LoginForm,
     MentorRegisterForm,
     RegisterForm,
@@ -36,6 +37,7 @@ from mentormatch.models import (
     utcnow,
 )
 from mentormatch.redirects import safe_next
+from mentormatch.sessions import active_sessions, end_current_session, log_in, renew_sessions, revoke_sessions
 
 REGISTER_FORMS = {
     "guardian": (Role.GUARDIAN, RegisterForm),
@@ -82,7 +84,7 @@ def register(kind: str):
             )
         else:
             user = _create_account(role, form, email)
-            login_user(user)
+            log_in(user)
             flash(_("Welcome, %(name)s. Your account is ready.", name=user.first_name), "success")
             return redirect(url_for("main.home"))
     return render_template("auth/register.html", form=form, kind=kind, role=role)
@@ -142,7 +144,7 @@ def login():
         else:
             # A fresh session at login, so an identifier planted before it is worthless.
             session.clear()
-            login_user(user, remember=form.remember.data)
+            log_in(user, remember=form.remember.data)
             user.last_login_at = utcnow()
             record_audit(user, "account.login", user)
             db.session.commit()
@@ -154,6 +156,8 @@ def login():
 @login_required
 def logout():
     """Log out of this browser."""
+    end_current_session()
+    db.session.commit()
     # Clear first: logout_user leaves in the session the instruction to delete the remember-me cookie.
     session.clear()
     logout_user()
@@ -202,8 +206,8 @@ def reset_password(token: str):
     if form.validate_on_submit():
         user = record.user
         user.set_password(form.password.data)
-        user.session_version += 1
         record.used_at = utcnow()
+        revoke_sessions(user)
         record_audit(user, "account.password_reset", user)
         db.session.commit()
         logout_user()
@@ -222,14 +226,28 @@ def settings():
             form.current_password.errors.append(_("That is not your current password."))
         else:
             current_user.set_password(form.password.data)
-            current_user.session_version += 1
+            renew_sessions(current_user._get_current_object())
             record_audit(current_user, "account.password_change", current_user)
             db.session.commit()
-            # Re-issue this browser's login under the new version; the others no longer match.
-            login_user(current_user._get_current_object())
             flash(_("Your password is changed. You are logged out everywhere else."), "success")
             return redirect(url_for("auth.settings"))
-    return render_template("auth/settings.html", form=form)
+    return render_template("auth/settings.html", form=form, sessions=active_sessions(current_user),
+                           everywhere_form=LogOutEverywhereForm())
+
+
+@bp.route("/sessions/end", methods=["POST"])
+@login_required
+def log_out_everywhere():
+    """End every session of the account, this browser's included."""
+    if LogOutEverywhereForm().validate_on_submit():
+        ended = revoke_sessions(current_user)
+        record_audit(current_user, "account.log_out_everywhere", current_user, sessions=ended)
+        db.session.commit()
+        session.clear()
+        logout_user()
+        flash(_("You are logged out everywhere. Log in again on the devices you use."), "info")
+        return redirect(url_for("auth.login"))
+    return redirect(url_for("auth.settings"))
 
 
 @bp.route("/language", methods=["POST"])

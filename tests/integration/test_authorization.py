@@ -40,6 +40,7 @@ MATRIX: dict[str, tuple[str, str, object]] = {
     "auth.reset_password": ("GET", "/account/reset/not-a-token", PUBLIC),
     "auth.set_language": ("POST", "/account/language", PUBLIC),
     "auth.settings": ("GET", "/account/settings", ALL),
+    "auth.log_out_everywhere": ("POST", "/account/sessions/end", ALL),
     "admin.programs": ("GET", "/admin/programs", ("admin",)),
     "admin.create_program": ("GET", "/admin/programs/new", ("admin",)),
     "admin.update_program": ("GET", "/admin/programs/{program}", ("admin",)),
