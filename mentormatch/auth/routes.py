@@ -206,7 +206,7 @@ def reset_password(token: str):
     if form.validate_on_submit():
         user = record.user
         user.set_password(form.password.data)
-        record.used_at = utcnow()
+        _retire_reset_links(user)
         revoke_sessions(user)
         record_audit(user, "account.password_reset", user)
         db.session.commit()
@@ -214,6 +214,17 @@ def reset_password(token: str):
         flash(_("Your password is changed and every other session is logged out. Log in with the new password."), "success")
         return redirect(url_for("auth.login"))
     return render_template("auth/reset.html", form=form)
+
+
+def _retire_reset_links(user: User) -> None:
+    """Every reset link of `user` stops working: one was used, or the password changed since they were sent."""
+    db.session.execute(
+        sa.update(AccessToken)
+        .where(AccessToken.user_id == user.id, AccessToken.purpose == TokenPurpose.PASSWORD_RESET,
+               AccessToken.used_at.is_(None))
+        .values(used_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
 
 
 @bp.route("/settings", methods=["GET", "POST"])
@@ -226,6 +237,7 @@ def settings():
             form.current_password.errors.append(_("That is not your current password."))
         else:
             current_user.set_password(form.password.data)
+            _retire_reset_links(current_user)
             renew_sessions(current_user._get_current_object())
             record_audit(current_user, "account.password_change", current_user)
             db.session.commit()
