@@ -8,7 +8,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
-from mentormatch import mail
+from mentormatch import login_limits, mail
 from mentormatch.access import login_required, public
 from mentormatch.auth import bp
 from mentormatch.auth.forms import (
@@ -50,13 +50,12 @@ def _find_user(email: str) -> User | None:
     return db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
 
 
-def _failed(response) -> bool:
-    # Only failures count toward a limit: a successful login or request redirects.
-    return response.status_code != 302
-
-
 def _submitted_email() -> str:
     return "account:" + (request.form.get("email") or "").strip().lower()
+
+
+def _too_many_requests() -> str:
+    return _("Too many requests. Try again in an hour.")
 
 
 @bp.route("/register")
@@ -130,8 +129,13 @@ def _create_account(role: Role, form, email: str) -> User:
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
-@limiter.limit("30 per 15 minutes", methods=["POST"], deduct_when=_failed)
-@limiter.limit("5 per 15 minutes", methods=["POST"], key_func=_submitted_email, deduct_when=_failed)
+@limiter.limit(login_limits.PER_ADDRESS, methods=["POST"], deduct_when=login_limits.failed,
+               error_message=login_limits.address_message)
+@limiter.limit(login_limits.PER_ACCOUNT_AND_ADDRESS, methods=["POST"], key_func=login_limits.account_and_address_key,
+               deduct_when=login_limits.failed, error_message=login_limits.account_and_address_message)
+@limiter.limit(login_limits.PER_ACCOUNT, methods=["POST"], key_func=login_limits.account_key,
+               deduct_when=login_limits.failed, exempt_when=login_limits.is_known_browser,
+               error_message=login_limits.account_message)
 def login():
     """Log in with e-mail and password."""
     if current_user.is_authenticated:
@@ -148,8 +152,20 @@ def login():
             user.last_login_at = utcnow()
             record_audit(user, "account.login", user)
             db.session.commit()
-            return redirect(safe_next(request.args.get("next")) or url_for("main.home"))
+            response = redirect(safe_next(request.args.get("next")) or url_for("main.home"))
+            return login_limits.remember_browser(response, user.email)
     return render_template("auth/login.html", form=form)
+
+
+@bp.errorhandler(429)
+def too_many_attempts(error):
+    """The page the limit stopped, with the reason in the reader's language and what was typed kept."""
+    if request.endpoint == "auth.login":
+        form = LoginForm()
+        form.password.errors = [error.description]
+        return render_template("auth/login.html", form=form), 429
+    return render_template("errors/error.html", code=429, title=_("Too many attempts"),
+                           text=error.description), 429
 
 
 @bp.route("/logout", methods=["POST"])
@@ -167,8 +183,8 @@ def logout():
 
 @bp.route("/forgot", methods=["GET", "POST"])
 @public
-@limiter.limit("10 per hour", methods=["POST"])
-@limiter.limit("3 per hour", methods=["POST"], key_func=_submitted_email)
+@limiter.limit("10 per hour", methods=["POST"], error_message=_too_many_requests)
+@limiter.limit("3 per hour", methods=["POST"], key_func=_submitted_email, error_message=_too_many_requests)
 def forgot_password():
     """E-mail a password-reset link."""
     form = ForgotPasswordForm()

@@ -6,7 +6,7 @@ import re
 import sqlalchemy as sa
 
 from mentormatch.extensions import db
-from mentormatch.models import AccessToken, TokenPurpose, User
+from mentormatch.models import AccessToken, Role, TokenPurpose, User
 from tests.builders import PASSWORD, make_user
 from tests.conftest import Browser
 
@@ -71,3 +71,80 @@ def test_retiring_reset_links_leaves_other_accounts_links_alone(browser, smtp):
     assert browser.get(sams).status_code == 200
     assert db.session.scalar(sa.select(sa.func.count(AccessToken.id)).where(
         AccessToken.purpose == TokenPurpose.PASSWORD_RESET, AccessToken.used_at.is_(None))) == 1
+
+
+# ---------------------------------------------------------------- lockout
+
+
+def failed_login(client, email: str, address: str, token_page: Browser):
+    token_page.get("/account/login")
+    return client.post("/account/login", environ_base={"REMOTE_ADDR": address},
+                       data={"csrf_token": token_page.token, "email": email, "password": "not the password"})
+
+
+def test_a_stranger_cannot_lock_a_coordinator_out(app, browser):
+    coordinator = make_user(Role.COORDINATOR, email="lead@sacpd.example.org")
+    stranger = Browser(app.test_client())
+    statuses = [failed_login(stranger.client, coordinator.email, "203.0.113.7", stranger).status_code
+                for _ in range(8)]
+    assert statuses[:5] == [200] * 5 and statuses[5:] == [429] * 3
+    # The coordinator, at their own desk, logs in at once.
+    response = browser.client.post("/account/login", environ_base={"REMOTE_ADDR": "10.20.0.15"},
+                                   data={"csrf_token": _token(browser), "email": coordinator.email,
+                                         "password": PASSWORD})
+    assert response.status_code == 302
+
+
+def _token(browser: Browser) -> str:
+    browser.get("/account/login")
+    return browser.token
+
+
+def test_guessing_from_one_address_stays_slow(app):
+    user = make_user(email="pat@example.org")
+    guesser = Browser(app.test_client())
+    statuses = [failed_login(guesser.client, user.email, "203.0.113.7", guesser).status_code for _ in range(6)]
+    assert statuses[-1] == 429
+    page = failed_login(guesser.client, user.email, "203.0.113.7", guesser).get_data(as_text=True)
+    assert "Too many attempts to log in to this account from here." in page
+    assert 'value="pat@example.org"' in page
+
+
+def test_guessing_from_many_addresses_meets_the_account_ceiling_but_not_a_known_browser(app, browser):
+    user = make_user(email="pat@example.org")
+    browser.login(user.email, PASSWORD)
+    browser.logout()
+    crowd = Browser(app.test_client())
+    statuses = [failed_login(crowd.client, user.email, f"198.51.100.{n // 5 + 1}", crowd).status_code
+                for n in range(51)]
+    assert statuses[:50] == [200] * 50 and statuses[50] == 429
+    page = failed_login(crowd.client, user.email, "192.0.2.200", crowd).get_data(as_text=True)
+    assert "Log in from a device you have used before" in page
+    # A new browser of the owner's waits; the browser they logged in from before does not.
+    newcomer = Browser(app.test_client())
+    assert newcomer.client.post("/account/login", environ_base={"REMOTE_ADDR": "10.1.1.1"},
+                                data={"csrf_token": _token(newcomer), "email": user.email,
+                                      "password": PASSWORD}).status_code == 429
+    assert browser.client.post("/account/login", environ_base={"REMOTE_ADDR": "10.1.1.1"},
+                               data={"csrf_token": _token(browser), "email": user.email,
+                                     "password": PASSWORD}).status_code == 302
+
+
+def test_a_forged_known_browser_cookie_is_ignored(app):
+    user = make_user(email="pat@example.org")
+    crowd = Browser(app.test_client())
+    for n in range(50):
+        failed_login(crowd.client, user.email, f"198.51.100.{n // 5 + 1}", crowd)
+    crowd.client.set_cookie("known_browser", "not-signed-by-us", domain="mentormatch.test")
+    assert failed_login(crowd.client, user.email, "192.0.2.200", crowd).status_code == 429
+
+
+def test_the_limit_message_is_in_spanish_for_a_spanish_reader(app):
+    make_user(email="pat@example.org")
+    guesser = Browser(app.test_client())
+    guesser.post("/account/language", {"lang": "es", "next": "/"}, form_page="/")
+    for _ in range(5):
+        failed_login(guesser.client, "pat@example.org", "203.0.113.7", guesser)
+    page = failed_login(guesser.client, "pat@example.org", "203.0.113.7", guesser).get_data(as_text=True)
+    assert "Demasiados intentos" in page
+
