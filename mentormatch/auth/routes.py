@@ -143,7 +143,8 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         user = _find_user(form.email.data)
-        if user is None or not user.check_password(form.password.data) or not user.is_active:
+        # The password is checked even without an account, so the answer takes as long either way.
+        if not login_limits.password_matches(user, form.password.data) or not user.is_active:
             form.password.errors.append(_("That e-mail and password do not match an account."))
         else:
             # A fresh session at login, so an identifier planted before it is worthless.
