@@ -64,6 +64,7 @@ def from_environment(instance_path: str) -> dict:
         # A login lasts at most this long, remembered or not; then the person logs in again.
         "LOGIN_SESSION_DAYS": 30,
         "PASSWORD_RESET_HOURS": 2,
+        "EMAIL_CONFIRMATION_HOURS": 48,
         "CONSENT_LINK_DAYS": 14,
         "WTF_CSRF_TIME_LIMIT": None,
         "LANGUAGES": ["en", "es"],

@@ -100,6 +100,8 @@ class User(UserMixin, db.Model):
     session_version: so.Mapped[int] = so.mapped_column(default=1)
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
     last_login_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime)
+    # Set when the owner proved the address is theirs (a confirmation or reset link); staff start confirmed.
+    email_confirmed_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime)
 
     mentor: so.Mapped[Optional["Mentor"]] = so.relationship(
         back_populates="user", foreign_keys="Mentor.user_id"
@@ -117,6 +119,10 @@ class User(UserMixin, db.Model):
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}"
+
+    @property
+    def email_confirmed(self) -> bool:
+        return self.email_confirmed_at is not None
 
     @property
     def is_active(self) -> bool:  # flask-login asks this
@@ -141,6 +147,7 @@ class User(UserMixin, db.Model):
 class TokenPurpose(str, enum.Enum):
     PASSWORD_RESET = "password_reset"
     GUARDIAN_CONSENT = "guardian_consent"
+    EMAIL_CONFIRMATION = "email_confirmation"
 
 
 class AccessToken(db.Model):

@@ -138,3 +138,7 @@ class ChangePasswordForm(NewPasswordMixin, FlaskForm):
 
 class LogOutEverywhereForm(FlaskForm):
     submit = SubmitField(_l("Log out everywhere"))
+
+
+class ResendConfirmationForm(FlaskForm):
+    submit = SubmitField(_l("Send the confirmation link again"))

@@ -7,15 +7,17 @@ import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
+from werkzeug.security import generate_password_hash
 
 from mentormatch import login_limits, mail
 from mentormatch.access import login_required, public
-from mentormatch.auth import bp
+from mentormatch.auth import bp, confirmation
 from mentormatch.auth.forms import (
     ChangePasswordForm,
     ForgotPasswordForm,
     LanguageForm,
     LogOutEverywhereForm,
+    ResendConfirmationForm,
     LoginForm,
     MentorRegisterForm,
     RegisterForm,
@@ -38,6 +40,8 @@ from mentormatch.models import (
 )
 from mentormatch.redirects import safe_next
 from mentormatch.sessions import active_sessions, end_current_session, log_in, renew_sessions, revoke_sessions
+
+bp.before_app_request(confirmation.require_confirmed_email)
 
 REGISTER_FORMS = {
     "guardian": (Role.GUARDIAN, RegisterForm),
@@ -65,10 +69,18 @@ def register_choice():
     return render_template("auth/register_choice.html")
 
 
+def _registered(response) -> bool:
+    # A registration that went through redirects; only those count, so typing errors cost nothing.
+    return response.status_code == 302
+
+
 @bp.route("/register/<kind>", methods=["GET", "POST"])
 @public
+@limiter.limit("20 per hour", methods=["POST"], deduct_when=_registered, error_message=_too_many_requests)
+@limiter.limit("3 per hour", methods=["POST"], key_func=_submitted_email, deduct_when=_registered,
+               error_message=_too_many_requests)
 def register(kind: str):
-    """Create a guardian, young person or mentor account."""
+    """Create a guardian, young person or mentor account, to be confirmed by e-mail."""
     if kind not in REGISTER_FORMS:
         abort(404)
     if current_user.is_authenticated:
@@ -77,16 +89,71 @@ def register(kind: str):
     form = form_class()
     if form.validate_on_submit():
         email = form.email.data.strip().lower()
-        if _find_user(email) is not None:
-            form.email.errors.append(
-                _("An account with this e-mail already exists. Log in, or reset your password.")
-            )
+        existing = _find_user(email)
+        # The same answer, in about the same time, whether or not the address has an account:
+        # the mailbox's owner is the only one told which it was.
+        if existing is not None:
+            generate_password_hash(form.password.data, method="scrypt")
+            record_audit(None, "account.registration_attempt", existing, role=role.value)
+            confirmation.send_registration_attempt(existing)
         else:
-            user = _create_account(role, form, email)
-            log_in(user)
-            flash(_("Welcome, %(name)s. Your account is ready.", name=user.first_name), "success")
-            return redirect(url_for("main.home"))
+            confirmation.send_confirmation(_create_account(role, form, email))
+        session["registered_email"] = email
+        return redirect(url_for("auth.registration_sent"))
     return render_template("auth/register.html", form=form, kind=kind, role=role)
+
+
+@bp.route("/register/sent")
+@public
+def registration_sent():
+    """Ask the new user to open the link we e-mailed."""
+    return render_template("auth/registration_sent.html", email=session.get("registered_email"))
+
+
+@bp.route("/confirm/<token>")
+@public
+def confirm_email(token: str):
+    """Confirm the address from the e-mailed link, for the account logged in on this browser."""
+    record = confirmation.usable_link(token)
+    if record is None:
+        if current_user.is_authenticated and current_user.email_confirmed:
+            return redirect(url_for("main.home"))
+        flash(_("That confirmation link has expired or was already used. Log in to have a new one sent."), "error")
+        return redirect(url_for("auth.unconfirmed" if current_user.is_authenticated else "auth.login"))
+    if not current_user.is_authenticated:
+        flash(_("Log in to confirm your e-mail address."), "info")
+        return redirect(url_for("auth.login", next=request.path))
+    if current_user.id != record.user_id:
+        return render_template("auth/confirm_other_account.html"), 403
+    confirmation.confirm(current_user, record)
+    db.session.commit()
+    send_welcome(current_user)
+    flash(_("Your e-mail address is confirmed. Welcome, %(name)s.", name=current_user.first_name), "success")
+    return redirect(url_for("main.home"))
+
+
+@bp.route("/unconfirmed")
+@login_required
+def unconfirmed():
+    """What an account sees until its address is confirmed."""
+    if not confirmation.needs_confirmation(current_user):
+        return redirect(url_for("main.home"))
+    return render_template("auth/unconfirmed.html", form=ResendConfirmationForm())
+
+
+def _current_account() -> str:
+    return f"confirmation-resend:{getattr(current_user, 'id', '')}"
+
+
+@bp.route("/confirm/resend", methods=["POST"])
+@login_required
+@limiter.limit("3 per hour", key_func=_current_account, error_message=_too_many_requests)
+def resend_confirmation():
+    """Send the confirmation link again; the earlier one stops working."""
+    if ResendConfirmationForm().validate_on_submit() and confirmation.needs_confirmation(current_user):
+        confirmation.send_confirmation(current_user)
+        flash(_("We sent a new link to %(email)s.", email=current_user.email), "success")
+    return redirect(url_for("auth.unconfirmed"))
 
 
 def _create_account(role: Role, form, email: str) -> User:
@@ -122,8 +189,6 @@ def _create_account(role: Role, form, email: str) -> User:
             )
         )
     record_audit(user, "account.register", user, role=role.value)
-    db.session.commit()
-    send_welcome(user)
     return user
 
 
@@ -224,6 +289,8 @@ def reset_password(token: str):
         user = record.user
         user.set_password(form.password.data)
         _retire_reset_links(user)
+        # The link reached the mailbox, which is all a confirmation proves.
+        confirmation.confirm(user)
         revoke_sessions(user)
         record_audit(user, "account.password_reset", user)
         db.session.commit()

@@ -1,4 +1,4 @@
-"""Account trust: login sessions kept on the server
+"""Account trust: login sessions kept on the server, confirmed e-mail addresses
 
 Revision ID: 3b8e6f0c1d92
 Revises: 5d0c7a9e2b41
@@ -16,7 +16,24 @@ branch_labels = None
 depends_on = None
 
 
+PURPOSES = ('password_reset', 'guardian_consent')
+NEW_PURPOSES = PURPOSES + ('email_confirmation',)
+
+
+def _purpose_check(purposes):
+    return "purpose IN (" + ", ".join(f"'{p}'" for p in purposes) + ")"
+
+
 def upgrade():
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('email_confirmed_at', sa.DateTime(timezone=True), nullable=True))
+    # Accounts made before addresses were confirmed keep working: they count as confirmed.
+    op.execute("UPDATE users SET email_confirmed_at = created_at")
+
+    with op.batch_alter_table('access_tokens', schema=None) as batch_op:
+        batch_op.drop_constraint(op.f('ck_access_tokens_token_purpose'), type_='check')
+        batch_op.create_check_constraint(op.f('ck_access_tokens_token_purpose'), _purpose_check(NEW_PURPOSES))
+
     op.create_table('login_sessions',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -38,3 +55,11 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_login_sessions_user_id'))
 
     op.drop_table('login_sessions')
+
+    op.execute("DELETE FROM access_tokens WHERE purpose = 'email_confirmation'")
+    with op.batch_alter_table('access_tokens', schema=None) as batch_op:
+        batch_op.drop_constraint(op.f('ck_access_tokens_token_purpose'), type_='check')
+        batch_op.create_check_constraint(op.f('ck_access_tokens_token_purpose'), _purpose_check(PURPOSES))
+
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.drop_column('email_confirmed_at')

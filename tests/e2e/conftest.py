@@ -48,6 +48,8 @@ def live_app(tmp_path):
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     app.config["LIVE_URL"] = f"http://127.0.0.1:{server.server_port}"
+    # Links in e-mail point at this server, as they would at the real site.
+    app.config["APP_BASE_URL"] = app.config["LIVE_URL"]
     yield app
     server.shutdown()
     thread.join(5)
@@ -67,6 +69,16 @@ def page(playwright_browser, base_url):
     page.set_default_timeout(10_000)
     yield page
     context.close()
+
+
+@pytest.fixture
+def mailbox(live_app):
+    """A real SMTP server the live app sends to; read links with tests.conftest.mailed_link."""
+    from tests.support.smtp import SmtpServer
+
+    with SmtpServer() as server:
+        server.configure(live_app)
+        yield server
 
 
 @pytest.fixture

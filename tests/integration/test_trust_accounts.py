@@ -3,13 +3,15 @@ from __future__ import annotations
 
 import re
 import time
+from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from mentormatch.extensions import db
-from mentormatch.models import AccessToken, Role, TokenPurpose, User
-from tests.builders import PASSWORD, make_user
-from tests.conftest import Browser
+from mentormatch.models import AccessToken, AuditEvent, Role, TokenPurpose, User, Youth, utcnow
+from tests.builders import PASSWORD, born_years_ago, make_user, make_youth
+from tests.conftest import Browser, mailed_link
 
 
 def mailed_links(smtp, address: str, count: int = 1) -> list[str]:
@@ -179,3 +181,189 @@ def test_a_wrong_password_takes_as_long_for_a_real_account_as_for_no_account(app
         unknown.append(_timed_login(browser.client, token, f"nobody{n}@example.org", f"10.0.2.{n}"))
     slower = sum((k > u) + 0.5 * (k == u) for k in known for u in unknown) / samples ** 2
     assert 0.15 < slower < 0.85, (sorted(known), sorted(unknown))
+
+
+# ---------------------------------------------------------------- registration and confirmation
+
+
+def registration(**overrides) -> dict:
+    data = {"first_name": "Maria", "last_name": "Santos", "email": "maria@example.org",
+            "phone": "", "password": GOOD, "confirm": GOOD}
+    data.update(overrides)
+    return data
+
+
+GOOD = "a long walk by the river"
+
+
+def register(browser: Browser, kind: str = "guardian", **overrides):
+    return browser.post(f"/account/register/{kind}", registration(**overrides), form_page=f"/account/register/{kind}")
+
+
+def test_registration_answers_the_same_for_a_new_and_an_existing_address(app, smtp):
+    make_user(email="taken@example.org", first_name="Rosa")
+    pages = []
+    for email in ("taken@example.org", "fresh@example.org"):
+        browser = Browser(app.test_client())
+        response = register(browser, email=email)
+        sent = browser.get(response.headers["Location"])
+        # Each browser has its own CSRF token; everything else must be the same.
+        body = re.sub(r'(value=|X-CSRFToken": )"[^"]+"', "TOKEN", sent.get_data(as_text=True))
+        pages.append((response.status_code, response.headers["Location"], sent.status_code,
+                      body.replace(email, "ADDRESS")))
+    assert pages[0] == pages[1]
+    assert "Check your e-mail" in pages[0][3]
+    [taken] = smtp.inbox.to("taken@example.org")
+    assert taken["Subject"] == "Someone tried to create a MentorMatch account with your e-mail"
+    assert "Hello Rosa" in taken.get_content() and "http://mentormatch.test/account/forgot" in taken.get_content()
+    [fresh] = smtp.inbox.to("fresh@example.org")
+    assert fresh["Subject"] == "Confirm your e-mail address for MentorMatch"
+    # The existing account is untouched: its password is still the owner's.
+    owner = db.session.scalar(sa.select(User).where(User.email == "taken@example.org"))
+    assert owner.check_password(PASSWORD) and owner.first_name == "Rosa"
+
+
+def test_registration_takes_as_long_for_an_existing_address_as_for_a_new_one(app):
+    """The rank comparison of the log-in timing test, on registration (e-mail goes to the log)."""
+    samples = 15
+    taken = [make_user(email=f"member{n}@example.org").email for n in range(samples)]
+    browser = Browser(app.test_client())
+    token = _token(browser)
+
+    def timed(email: str, address: str) -> float:
+        started = time.perf_counter()
+        response = browser.client.post("/account/register/guardian", environ_base={"REMOTE_ADDR": address},
+                                       data={"csrf_token": token, **registration(email=email)})
+        elapsed = time.perf_counter() - started
+        assert response.status_code == 302
+        return elapsed
+
+    timed("warm-up@example.org", "192.0.2.1")
+    existing, new = [], []
+    for n in range(samples):
+        existing.append(timed(taken[n], f"10.0.1.{n}"))
+        new.append(timed(f"newcomer{n}@example.org", f"10.0.2.{n}"))
+    slower = sum((e > f) + 0.5 * (e == f) for e in existing for f in new) / samples ** 2
+    assert 0.1 < slower < 0.9, (sorted(existing), sorted(new))
+
+
+def test_an_unconfirmed_account_sees_no_child_and_adds_none(app, browser):
+    guardian = make_user(Role.GUARDIAN, confirmed=False)
+    child = make_youth(14, guardian=guardian)
+    browser.login(guardian.email, PASSWORD)
+    home = browser.get("/home")
+    assert home.status_code == 302 and home.headers["Location"] == "/account/unconfirmed"
+    page = browser.get("/account/unconfirmed").get_data(as_text=True)
+    assert "Confirm your e-mail address" in page and "Send the confirmation link again" in page
+    assert child.first_name not in page
+    for url in ("/family/apply", "/family/children/new", "/family/data", "/family/data/download"):
+        response = browser.get(url)
+        assert response.status_code == 302 and response.headers["Location"] == "/account/unconfirmed", url
+    added = browser.post("/family/children/new", {"first_name": "Ana", "last_name": "Santos",
+                                                  "date_of_birth": born_years_ago(13).isoformat()})
+    assert added.headers["Location"] == "/account/unconfirmed"
+    assert db.session.scalar(sa.select(sa.func.count(Youth.id))) == 1
+    # Public pages and the account's own settings still work.
+    assert browser.get("/").status_code == 302 and browser.get("/account/settings").status_code == 200
+
+
+@pytest.mark.parametrize("role", [Role.YOUTH, Role.MENTOR])
+def test_unconfirmed_young_people_and_mentors_wait_too(browser, role):
+    user = make_user(role, confirmed=False)
+    browser.login(user.email, PASSWORD)
+    assert browser.get("/home").headers["Location"] == "/account/unconfirmed"
+    url = "/family/apply" if role is Role.YOUTH else "/mentor/profile"
+    assert browser.get(url).headers["Location"] == "/account/unconfirmed"
+
+
+def test_confirming_needs_the_link_and_the_accounts_password(app, smtp):
+    """Someone who registers another person's address cannot have it confirmed by that person's click."""
+    squatter = Browser(app.test_client())
+    register(squatter, email="victim@example.org")
+    link = mailed_link(smtp, "victim@example.org", "/account/confirm/")
+    victim = Browser(app.test_client())
+    opened = victim.get(link)
+    assert opened.status_code == 302 and opened.headers["Location"].startswith("/account/login?next=")
+    account = db.session.scalar(sa.select(User).where(User.email == "victim@example.org"))
+    db.session.refresh(account)
+    assert not account.email_confirmed
+    # Logged in to another account, the link confirms nothing either.
+    other = make_user(email="other@example.org")
+    victim.login(other.email, PASSWORD)
+    assert victim.get(link).status_code == 403
+    db.session.refresh(account)
+    assert not account.email_confirmed
+
+
+def test_the_confirmation_link_confirms_once_after_log_in(app, browser, smtp):
+    register(browser, email="maria@example.org")
+    link = mailed_link(smtp, "maria@example.org", "/account/confirm/")
+    opened = browser.get(link)
+    login_page = opened.headers["Location"]
+    browser.get(login_page)
+    logged_in = browser.client.post(login_page, data={"csrf_token": browser.token, "email": "maria@example.org",
+                                                      "password": GOOD})
+    assert logged_in.headers["Location"] == link
+    confirmed = browser.get(link)
+    assert confirmed.headers["Location"] == "/home"
+    home = browser.get("/home").get_data(as_text=True)
+    assert "Your e-mail address is confirmed. Welcome, Maria." in home and "Your children" in home
+    user = db.session.scalar(sa.select(User).where(User.email == "maria@example.org"))
+    assert user.email_confirmed
+    assert "account.email_confirmed" in db.session.scalars(
+        sa.select(AuditEvent.action).where(AuditEvent.actor_id == user.id)).all()
+    # Used once: the same link does nothing more for anyone.
+    assert Browser(app.test_client()).get(link).headers["Location"] == "/account/login"
+
+
+def test_an_expired_confirmation_link_is_refused(browser, smtp):
+    register(browser, email="maria@example.org")
+    link = mailed_link(smtp, "maria@example.org", "/account/confirm/")
+    token = db.session.scalar(sa.select(AccessToken).where(AccessToken.purpose == TokenPurpose.EMAIL_CONFIRMATION))
+    token.expires_at = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+    browser.login("maria@example.org", GOOD)
+    response = browser.get(link)
+    assert response.headers["Location"] == "/account/unconfirmed"
+    assert "expired or was already used" in browser.get("/account/unconfirmed").get_data(as_text=True)
+
+
+def test_resending_sends_a_new_link_retires_the_old_and_is_limited(browser, smtp):
+    register(browser, email="maria@example.org")
+    first = mailed_link(smtp, "maria@example.org", "/account/confirm/")
+    browser.login("maria@example.org", GOOD)
+    statuses = [browser.post("/account/confirm/resend", form_page="/account/unconfirmed").status_code
+                for _ in range(4)]
+    assert statuses == [302, 302, 302, 429]
+    assert "Too many requests. Try again in an hour." in browser.post(
+        "/account/confirm/resend", form_page="/account/unconfirmed").get_data(as_text=True)
+    newest = mailed_link(smtp, "maria@example.org", "/account/confirm/")
+    assert newest != first
+    assert browser.get(first).headers["Location"] == "/account/unconfirmed"
+    assert browser.get(newest).headers["Location"] == "/home"
+
+
+def test_a_password_reset_confirms_the_address(app, smtp):
+    """The owner of a squatted address takes it back by resetting the password from their mailbox."""
+    register(Browser(app.test_client()), email="victim@example.org")
+    owner = Browser(app.test_client())
+    ask_for_reset(owner, "victim@example.org")
+    link = mailed_link(smtp, "victim@example.org", "/account/reset/")
+    reset_with(owner, link, "the owner's own secret")
+    owner.login("victim@example.org", "the owner's own secret")
+    assert owner.get("/home").status_code == 200
+    assert Browser(app.test_client()).login("victim@example.org", GOOD).status_code == 200
+
+
+def test_staff_made_by_an_administrator_or_the_command_line_start_confirmed(app, browser):
+    admin = make_user(Role.ADMIN)
+    browser.login(admin.email, PASSWORD)
+    browser.post("/admin/staff", {"email": "lead@sacpd.example.org", "first_name": "Lee", "last_name": "Moua",
+                                  "role": "coordinator", "password": "a long walk by the river"},
+                 form_page="/admin/staff")
+    result = app.test_cli_runner().invoke(args=[
+        "create-user", "--email", "boss@sacpd.example.org", "--first-name", "Ana", "--last-name", "Ruiz",
+        "--role", "admin", "--password", "a long walk by the river"])
+    assert result.exit_code == 0, result.output
+    for email in ("lead@sacpd.example.org", "boss@sacpd.example.org"):
+        assert db.session.scalar(sa.select(User).where(User.email == email)).email_confirmed
