@@ -1,7 +1,8 @@
 """Account views."""
 from __future__ import annotations
 
-from datetime import timedelta
+import hashlib
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
@@ -13,16 +14,19 @@ from mentormatch import login_limits, mail
 from mentormatch.access import login_required, public
 from mentormatch.auth import bp, confirmation
 from mentormatch.auth.forms import (
+    AgeCheckForm,
     ChangePasswordForm,
     ForgotPasswordForm,
     LanguageForm,
     LogOutEverywhereForm,
-    ResendConfirmationForm,
     LoginForm,
     MentorRegisterForm,
+    ParentInvitationForm,
     RegisterForm,
+    ResendConfirmationForm,
     ResetPasswordForm,
     YouthRegisterForm,
+    too_young_for_own_account,
 )
 from mentormatch.extensions import db, limiter
 from mentormatch.family.notify import send_welcome
@@ -70,8 +74,8 @@ def register_choice():
 
 
 def _registered(response) -> bool:
-    # A registration that went through redirects; only those count, so typing errors cost nothing.
-    return response.status_code == 302
+    # Only registrations that went through count, so typing errors and the age question cost nothing.
+    return response.status_code == 302 and response.location == url_for("auth.registration_sent")
 
 
 @bp.route("/register/<kind>", methods=["GET", "POST"])
@@ -86,6 +90,10 @@ def register(kind: str):
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
     role, form_class = REGISTER_FORMS[kind]
+    if kind == "youth":
+        answer = _youth_age_question()
+        if answer is not None:
+            return answer
     form = form_class()
     if form.validate_on_submit():
         email = form.email.data.strip().lower()
@@ -101,6 +109,67 @@ def register(kind: str):
         session["registered_email"] = email
         return redirect(url_for("auth.registration_sent"))
     return render_template("auth/register.html", form=form, kind=kind, role=role)
+
+
+# Set for the rest of the browser session once a date of birth under 13 was given, so that going
+# back and typing an older one does not open the form.
+SENT_TO_A_PARENT = "youth_sent_to_a_parent"
+
+
+def _youth_age_question():
+    """A young person gives only their date of birth first; under 13 they are sent to a parent.
+
+    Returns the response to send, or None when the whole youth form was posted by someone old
+    enough and registration goes on as for anyone else.
+    """
+    if session.get(SENT_TO_A_PARENT):
+        return redirect(url_for("auth.ask_a_parent"))
+    if request.method == "POST" and request.form.get("stage") != "age":
+        # The whole form: its date is checked before anything in it is read, let alone kept.
+        try:
+            born = date.fromisoformat(request.form.get("date_of_birth") or "")
+        except ValueError:
+            return None
+        return _send_to_a_parent() if too_young_for_own_account(born) else None
+    question = AgeCheckForm()
+    if question.validate_on_submit():
+        if too_young_for_own_account(question.date_of_birth.data):
+            return _send_to_a_parent()
+        form = YouthRegisterForm(formdata=None, date_of_birth=question.date_of_birth.data)
+        return render_template("auth/register.html", form=form, kind="youth", role=Role.YOUTH)
+    return render_template("auth/age_question.html", form=question), 422 if question.errors else 200
+
+
+def _send_to_a_parent():
+    session[SENT_TO_A_PARENT] = True
+    return redirect(url_for("auth.ask_a_parent"))
+
+
+def _invited_parent() -> str:
+    # A digest, so the limiter's storage holds no e-mail address.
+    address = (request.form.get("parent_email") or "").strip().lower()
+    return "parent-invitation:" + hashlib.sha256(address.encode()).hexdigest()[:32]
+
+
+def _invited(response) -> bool:
+    return response.status_code == 302
+
+
+@bp.route("/register/youth/parent", methods=["GET", "POST"])
+@public
+@limiter.limit("10 per hour", methods=["POST"], deduct_when=_invited, error_message=_too_many_requests)
+@limiter.limit("3 per day", methods=["POST"], key_func=_invited_parent, deduct_when=_invited,
+               error_message=_too_many_requests)
+def ask_a_parent():
+    """Under 13: ask a parent or guardian to apply; at most their e-mail is taken, to invite them."""
+    form = ParentInvitationForm()
+    if form.validate_on_submit():
+        address = form.parent_email.data.strip().lower()
+        mail.send(address, _("An invitation to MentorMatch"), "parent_invitation",
+                  link=external_url("auth.register", kind="guardian"))
+        return redirect(url_for("auth.ask_a_parent", sent=1))
+    return render_template("auth/ask_a_parent.html", form=form, sent=request.args.get("sent") == "1"), \
+        422 if form.errors else 200
 
 
 @bp.route("/register/sent")

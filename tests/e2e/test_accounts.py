@@ -1,12 +1,15 @@
-"""Journeys: register in each role, land on the right home page, log out, log back in."""
+"""Journeys: register in each role, confirm the address, land on the right home page, log out, log back in;
+a child under 13 is sent to a parent."""
 from __future__ import annotations
 
 import re
 
 import pytest
+import sqlalchemy as sa
 from playwright.sync_api import expect
 
-from mentormatch.models import Role
+from mentormatch.extensions import db
+from mentormatch.models import Role, User, Youth
 from tests.builders import PASSWORD, born_years_ago, make_program, make_user
 from tests.conftest import mailed_link
 
@@ -61,8 +64,9 @@ def test_guardian_registers_confirms_sees_family_home_and_logs_out(page, seed, m
 
 def test_young_person_under_18_must_name_a_guardian(page, mailbox):
     page.goto("/account/register/youth")
-    fill_common(page, "Tou", "Vang", "tou@example.org")
     page.get_by_label("Date of birth").fill(born_years_ago(16).isoformat())
+    page.get_by_role("button", name="Continue").click()
+    fill_common(page, "Tou", "Vang", "tou@example.org")
     page.get_by_role("button", name="Create account").click()
     expect(page.get_by_text("give a parent or guardian's e-mail")).to_be_visible()
     # What was typed is still there.
@@ -112,3 +116,21 @@ def test_wrong_role_gets_a_friendly_403(page, seed):
     response = page.goto("/admin/programs")
     assert response.status == 403
     expect(page.get_by_role("heading", name="You do not have access to this page")).to_be_visible()
+
+
+def test_a_child_under_13_is_sent_to_a_parent_who_gets_an_invitation(page, mailbox, live_app):
+    page.goto("/account/register")
+    page.get_by_role("button", name="I am applying for myself").click()
+    expect(page.get_by_label("First name")).to_have_count(0)
+    page.get_by_label("Date of birth").fill(born_years_ago(12).isoformat())
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("heading", name="Ask a parent or guardian")).to_be_visible()
+    expect(page.get_by_text("We did not keep anything you typed.")).to_be_visible()
+    page.get_by_label("Your parent or guardian's e-mail").fill("mai.vang@example.org")
+    page.get_by_role("button", name="Send the invitation").click()
+    expect(page.get_by_text("We sent the invitation.")).to_be_visible()
+    page.goto(mailed_link(mailbox, "mai.vang@example.org", "/account/register/guardian"))
+    expect(page.get_by_role("heading", name="Parent or guardian account")).to_be_visible()
+    with live_app.app_context():
+        for model in (User, Youth):
+            assert db.session.scalar(sa.select(sa.func.count()).select_from(model)) == 0

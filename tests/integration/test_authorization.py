@@ -35,6 +35,7 @@ MATRIX: dict[str, tuple[str, str, object]] = {
     "auth.register_choice": ("GET", "/account/register", PUBLIC),
     "auth.register": ("GET", "/account/register/guardian", PUBLIC),
     "auth.registration_sent": ("GET", "/account/register/sent", PUBLIC),
+    "auth.ask_a_parent": ("GET", "/account/register/youth/parent", PUBLIC),
     "auth.confirm_email": ("GET", "/account/confirm/not-a-token", PUBLIC),
     "auth.unconfirmed": ("GET", "/account/unconfirmed", ALL),
     "auth.resend_confirmation": ("POST", "/account/confirm/resend", ALL),

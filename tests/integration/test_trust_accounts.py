@@ -9,9 +9,9 @@ import pytest
 import sqlalchemy as sa
 
 from mentormatch.extensions import db
-from mentormatch.models import AccessToken, AuditEvent, Role, TokenPurpose, User, Youth, utcnow
-from tests.builders import PASSWORD, born_years_ago, make_user, make_youth
-from tests.conftest import Browser, mailed_link
+from mentormatch.models import AccessToken, AuditEvent, ProgramKind, Role, TokenPurpose, User, Youth, utcnow
+from tests.builders import PASSWORD, born_years_ago, make_program, make_user, make_youth
+from tests.conftest import Browser, mailed_link, register_and_confirm
 
 
 def mailed_links(smtp, address: str, count: int = 1) -> list[str]:
@@ -367,3 +367,124 @@ def test_staff_made_by_an_administrator_or_the_command_line_start_confirmed(app,
     assert result.exit_code == 0, result.output
     for email in ("lead@sacpd.example.org", "boss@sacpd.example.org"):
         assert db.session.scalar(sa.select(User).where(User.email == email)).email_confirmed
+
+
+# ---------------------------------------------------------------- under 13
+
+
+def nothing_kept() -> bool:
+    return all(db.session.scalar(sa.select(sa.func.count()).select_from(model)) == 0
+               for model in (User, Youth, AccessToken, AuditEvent))
+
+
+def test_a_young_person_is_asked_only_the_date_of_birth_first(browser):
+    page = browser.get("/account/register/youth").get_data(as_text=True)
+    assert 'name="date_of_birth"' in page
+    assert 'name="first_name"' not in page and 'name="email"' not in page and 'name="password"' not in page
+    # Nothing on the page tells which age is too young.
+    assert "13" not in page
+
+
+def test_a_twelve_year_old_is_sent_to_a_parent_and_nothing_is_kept(browser):
+    response = browser.post("/account/register/youth", {"stage": "age",
+                                                        "date_of_birth": born_years_ago(12).isoformat()},
+                            form_page="/account/register/youth")
+    assert response.status_code == 302 and response.headers["Location"] == "/account/register/youth/parent"
+    page = browser.get("/account/register/youth/parent").get_data(as_text=True)
+    assert "under 13 need a parent or guardian to sign up for them" in page
+    assert 'name="parent_email"' in page and 'name="first_name"' not in page
+    assert nothing_kept()
+    # Going back and giving an older date does not open the form in this browser session.
+    again = browser.post("/account/register/youth", {"stage": "age", "date_of_birth": born_years_ago(15).isoformat()},
+                         form_page="/account/register/youth/parent")
+    assert again.headers["Location"] == "/account/register/youth/parent"
+    assert browser.get("/account/register/youth").headers["Location"] == "/account/register/youth/parent"
+
+
+def test_the_whole_youth_form_with_an_age_under_13_keeps_and_shows_nothing(browser):
+    data = registration(first_name="Kiddo", last_name="Youngster", email="kiddo@example.org",
+                        date_of_birth=born_years_ago(11).isoformat(), guardian_email="mom@example.org")
+    response = browser.post("/account/register/youth", data, form_page="/account/register/youth")
+    assert response.status_code == 302 and response.headers["Location"] == "/account/register/youth/parent"
+    page = browser.get("/account/register/youth/parent").get_data(as_text=True)
+    assert "Kiddo" not in page and "Youngster" not in page and "kiddo@example.org" not in page
+    assert nothing_kept()
+
+
+def test_at_13_the_form_opens_with_the_date_already_filled_in(browser, smtp):
+    born = born_years_ago(13)
+    page = browser.post("/account/register/youth", {"stage": "age", "date_of_birth": born.isoformat()},
+                        form_page="/account/register/youth").get_data(as_text=True)
+    assert 'name="first_name"' in page and f'value="{born.isoformat()}"' in page
+    assert nothing_kept()
+    data = registration(email="tou@example.org", date_of_birth=born.isoformat(), guardian_email="mai@example.org")
+    register_and_confirm(browser, smtp, "youth", data)
+    assert db.session.scalar(sa.select(Youth).where(Youth.guardian_email == "mai@example.org")).age() == 13
+
+
+def test_the_invitation_goes_to_the_parent_in_the_chosen_language_and_keeps_nothing(browser, smtp):
+    browser.post("/account/language", {"lang": "es", "next": "/"}, form_page="/")
+    browser.post("/account/register/youth", {"stage": "age", "date_of_birth": born_years_ago(12).isoformat()},
+                 form_page="/account/register/youth")
+    sent = browser.post("/account/register/youth/parent", {"parent_email": "Mama@Example.org"},
+                        form_page="/account/register/youth/parent")
+    assert sent.status_code == 302
+    assert "Enviamos la invitación" in browser.get(sent.headers["Location"]).get_data(as_text=True)
+    [message] = smtp.inbox.to("mama@example.org")
+    assert message["Subject"] == "Una invitación a MentorMatch"
+    assert "http://mentormatch.test/account/register/guardian" in message.get_content()
+    assert nothing_kept()
+
+
+def test_a_bad_parent_address_is_explained_and_kept(browser):
+    browser.post("/account/register/youth", {"stage": "age", "date_of_birth": born_years_ago(12).isoformat()},
+                 form_page="/account/register/youth")
+    page = browser.post("/account/register/youth/parent", {"parent_email": "not-an-address"},
+                        form_page="/account/register/youth/parent")
+    assert page.status_code == 422
+    body = page.get_data(as_text=True)
+    assert "Invalid email address." in body and 'value="not-an-address"' in body
+
+
+def test_invitations_to_one_address_are_limited(app, smtp):
+    statuses = []
+    for n in range(4):
+        child = Browser(app.test_client())
+        child.get("/account/register/youth/parent")
+        response = child.client.post("/account/register/youth/parent", environ_base={"REMOTE_ADDR": f"10.9.0.{n}"},
+                                     data={"csrf_token": child.token, "parent_email": "mama@example.org"})
+        statuses.append(response.status_code)
+    assert statuses == [302, 302, 302, 429]
+    assert len(smtp.inbox.to("mama@example.org")) == 3
+
+
+def test_a_guardian_adds_a_twelve_year_old_and_applies(browser):
+    program = make_program(name="Youth Leadership Academy", kind=ProgramKind.LEADERSHIP, min_age=12, max_age=17,
+                           min_grade_completed=None, grade_rule_until_age=None)
+    guardian = make_user(Role.GUARDIAN)
+    browser.login(guardian.email, PASSWORD)
+    added = browser.post("/family/children/new", {"first_name": "Ana", "last_name": "Santos",
+                                                  "date_of_birth": born_years_ago(12).isoformat()},
+                         form_page="/family/children/new")
+    assert added.status_code == 302
+    child = db.session.scalar(sa.select(Youth).where(Youth.first_name == "Ana"))
+    assert child.guardian_id == guardian.id and child.age() == 12
+    started = browser.post("/family/apply", {"youth_id": str(child.id), "program_id": str(program.id)},
+                           form_page=f"/family/apply?youth={child.id}")
+    assert started.status_code == 302 and "/step/1" in started.headers["Location"]
+
+
+def test_a_young_persons_own_account_cannot_hold_an_age_under_13(browser):
+    program = make_program(kind=ProgramKind.LEADERSHIP, min_age=12, max_age=17, min_grade_completed=None,
+                           grade_rule_until_age=None)
+    user = make_user(Role.YOUTH)
+    youth = make_youth(14, user=user, guardian_email="mai@example.org")
+    browser.login(user.email, PASSWORD)
+    started = browser.post("/family/apply", {"youth_id": str(youth.id), "program_id": str(program.id)},
+                           form_page="/family/apply")
+    step = started.headers["Location"]
+    page = browser.post(step, {"first_name": youth.first_name, "last_name": youth.last_name,
+                               "date_of_birth": born_years_ago(12).isoformat(), "grade_completed": "6",
+                               "zip_code": "95823", "languages": ["English"]}, form_page=step)
+    assert page.status_code == 422
+    assert "Ask a parent or guardian to create an account and apply for you." in page.get_data(as_text=True)
