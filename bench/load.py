@@ -87,14 +87,14 @@ def seed(app, youth_count: int, mentor_count: int) -> dict:
                           min_age=14, max_age=20, min_grade_completed=8, grade_rule_until_age=15,
                           match_format=MatchFormat.ONE_TO_ONE, default_capacity=3)
         coordinator = User(email="coordinator@load.example.org", role=Role.COORDINATOR, first_name="Load",
-                           last_name="Tester", password_hash=probe.password_hash)
+                           last_name="Tester", password_hash=probe.password_hash, email_confirmed_at=utcnow())
         db.session.add_all([program, coordinator])
         db.session.commit()
         languages = ["English", "Spanish", "Hmong", "Vietnamese", "Russian"]
 
         users = [dict(email=f"mentor{i}@load.example.org", role=Role.MENTOR, first_name=f"M{i}",
                       last_name="Officer", password_hash=probe.password_hash, locale="en",
-                      is_active_account=True, session_version=1, created_at=utcnow())
+                      is_active_account=True, session_version=1, created_at=utcnow(), email_confirmed_at=utcnow())
                  for i in range(mentor_count)]
         db.session.execute(sa.insert(User), users)
         user_ids = db.session.scalars(sa.select(User.id).where(User.role == Role.MENTOR).order_by(User.id)).all()

@@ -33,6 +33,7 @@ def create_app(overrides: Optional[dict[str, Any]] = None) -> Flask:
     if overrides:
         app.config.update(overrides)
     config.check_production(app.config)
+    config.settle(app.config)
     if not app.debug:
         logging.basicConfig(level=logging.INFO)
 
@@ -143,17 +144,3 @@ def _select_locale() -> str:
     if chosen in languages:
         return chosen
     return request.accept_languages.best_match(languages) or "en"
-
-
-@login_manager.user_loader
-def load_user(user_id: str):
-    from mentormatch.models import User
-
-    ident, _, version = user_id.partition(":")
-    if not ident.isdigit() or not version.isdigit():
-        return None
-    user = db.session.get(User, int(ident))
-    # A password change bumps the version, which logs out every other session.
-    if user is None or user.session_version != int(version):
-        return None
-    return user

@@ -7,7 +7,7 @@ from flask import Flask
 
 from mentormatch import backup
 from mentormatch.extensions import db
-from mentormatch.models import Role, User, record_audit
+from mentormatch.models import Role, User, record_audit, utcnow
 from mentormatch.passwords import password_problem
 
 
@@ -55,7 +55,7 @@ def create_user(email: str, first_name: str, last_name: str, role: str, password
     problem = password_problem(password, email, first_name, last_name)
     if problem:
         raise click.ClickException(problem)
-    user = User(email=email, first_name=first_name, last_name=last_name, role=Role(role))
+    user = User(email=email, first_name=first_name, last_name=last_name, role=Role(role), email_confirmed_at=utcnow())
     user.set_password(password)
     db.session.add(user)
     record_audit(None, "staff.create", user, role=role, via="command line")

@@ -26,6 +26,7 @@ from mentormatch.models import (
     User,
     Youth,
     age_on,
+    utcnow,
 )
 
 DEMO_PASSWORD = "mentor-match-demo"
@@ -112,7 +113,7 @@ def _demo_password_hash() -> str:
 
 def _user(email: str, role: Role, first: str, last: str, **extra) -> User:
     user = User(email=email, role=role, first_name=first, last_name=last,
-                password_hash=_demo_password_hash(), **extra)
+                password_hash=_demo_password_hash(), email_confirmed_at=utcnow(), **extra)
     db.session.add(user)
     return user
 

@@ -6,6 +6,7 @@ import logging
 from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import SecurityError
 
 from mentormatch.extensions import db
 
@@ -31,6 +32,11 @@ def _page(code: int, detail: str | None = None):
 def register(app: Flask) -> None:
     for code in (400, 403, 404, 405, 429):
         app.register_error_handler(code, lambda e, code=code: _page(code))
+
+    @app.errorhandler(SecurityError)
+    def untrusted_host(error):
+        # The Host header names a site that is not ours: no page of ours, no links built from it.
+        return "Bad request: unknown host.", 400, {"Content-Type": "text/plain; charset=utf-8"}
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):

@@ -173,6 +173,8 @@ class User(UserMixin, db.Model):
     session_version: so.Mapped[int] = so.mapped_column(default=1)
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
     last_login_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime)
+    # Set when the owner proved the address is theirs (a confirmation or reset link); staff start confirmed.
+    email_confirmed_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime)
 
     mentor: so.Mapped[Optional["Mentor"]] = so.relationship(
         back_populates="user", foreign_keys="Mentor.user_id"
@@ -192,11 +194,18 @@ class User(UserMixin, db.Model):
         return f"{self.first_name} {self.last_name}"
 
     @property
+    def email_confirmed(self) -> bool:
+        return self.email_confirmed_at is not None
+
+    @property
     def is_active(self) -> bool:  # flask-login asks this
         return self.is_active_account
 
+    # The raw id of the login session this object was loaded under (mentormatch.sessions); never stored.
+    login_session_token = None
+
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_version}"
+        return f"{self.id}:{self.session_version}:{self.login_session_token or ''}"
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password, method="scrypt")
@@ -211,6 +220,7 @@ class User(UserMixin, db.Model):
 class TokenPurpose(str, enum.Enum):
     PASSWORD_RESET = "password_reset"
     GUARDIAN_CONSENT = "guardian_consent"
+    EMAIL_CONFIRMATION = "email_confirmation"
 
 
 class AccessToken(db.Model):
@@ -1587,3 +1597,7 @@ def _audit_row(actor, action, obj, before, after, details) -> AuditEvent:
     )
     db.session.add(event)
     return event
+
+
+# Login sessions live beside the code that checks them; imported so every app knows their table.
+import mentormatch.sessions  # noqa: E402,F401

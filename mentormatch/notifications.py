@@ -217,9 +217,9 @@ def match_resumed(event: DomainEvent) -> None:
           youth=match.application.youth, program=match.application.program)
 
 
-@subscribe("account.register")
+@subscribe("account.email_confirmed")
 def welcome(event: DomainEvent) -> None:
-    """The welcome e-mail after registration, in the language chosen at sign-up."""
+    """The welcome e-mail once a new account has confirmed its address, in the language chosen at sign-up."""
     user = db.session.get(User, event.object_id)
     _send(event, [_person(user)], _l("Welcome to MentorMatch"), "welcome", user=user,
           link=external_url("main.home"))

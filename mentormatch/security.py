@@ -1,8 +1,10 @@
-"""Response headers that keep browsers strict: no inline script, no framing, no sniffing."""
+"""Response headers that keep browsers strict (no inline script, no framing, no sniffing), and
+which X-Forwarded-* headers to believe."""
 from __future__ import annotations
 
 from flask import Flask, Response
 from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'self'",
@@ -33,5 +35,17 @@ def add_security_headers(response: Response) -> Response:
     return response
 
 
+def trust_proxies(app: Flask) -> None:
+    """Believe X-Forwarded-* from as many proxies as configured, and no more.
+
+    Behind a reverse proxy every request comes from the proxy's address, so without this every
+    client would share one rate-limit key; with too high a count a client could forge its address.
+    """
+    counts = {name.lower(): app.config[f"PROXY_FIX_X_{name}"] for name in ("FOR", "PROTO", "HOST", "PORT", "PREFIX")}
+    if any(counts.values()):
+        app.wsgi_app = ProxyFix(app.wsgi_app, **{f"x_{name}": n for name, n in counts.items()})
+
+
 def register(app: Flask) -> None:
     app.after_request(add_security_headers)
+    trust_proxies(app)

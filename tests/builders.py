@@ -45,10 +45,11 @@ def _hash_of(password: str) -> str:
     return probe.password_hash
 
 
-def make_user(role: Role = Role.GUARDIAN, **overrides) -> User:
+def make_user(role: Role = Role.GUARDIAN, confirmed: bool = True, **overrides) -> User:
+    """An account whose e-mail address is confirmed, unless `confirmed=False`."""
     n = next(_seq)
     fields = {"email": f"{role.value}{n}@example.org", "first_name": f"Test{n}", "last_name": "Person",
-              "role": role}
+              "role": role, "email_confirmed_at": utcnow() if confirmed else None}
     fields.update(overrides)
     password = fields.pop("password", PASSWORD)
     user = User(**fields)

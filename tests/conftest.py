@@ -142,6 +142,27 @@ class Browser:
         return self.post("/account/logout", form_page="/home")
 
 
+def mailed_link(smtp, address: str, path: str) -> str:
+    """The newest link to `path` (e.g. "/account/confirm/") e-mailed to `address`, site-relative."""
+    pattern = re.compile(r"https?://[^/\s]+(" + re.escape(path) + r"\S*)")
+    smtp.inbox.wait_for(1)
+    links = [m.group(1) for message in smtp.inbox.to(address)
+             for m in pattern.finditer(message.get_content())]
+    assert links, f"no {path} link mailed to {address}"
+    return links[-1]
+
+
+def register_and_confirm(browser: "Browser", smtp, kind: str, data: dict):
+    """Register through the form, log in and open the confirmation link, as a new user does."""
+    response = browser.post(f"/account/register/{kind}", data, form_page=f"/account/register/{kind}")
+    assert response.status_code == 302, response.get_data(as_text=True)
+    link = mailed_link(smtp, data["email"], "/account/confirm/")
+    browser.login(data["email"], data["password"])
+    confirmed = browser.get(link)
+    assert confirmed.status_code == 302 and confirmed.headers["Location"] == "/home"
+    return confirmed
+
+
 @pytest.fixture
 def browser(client) -> Browser:
     return Browser(client)

@@ -10,7 +10,7 @@ from mentormatch.access import admin_required
 from mentormatch.admin import bp
 from mentormatch.admin.forms import AnonymiseForm, ProgramForm, StaffActiveForm, StaffForm
 from mentormatch.extensions import db
-from mentormatch.models import MatchFormat, Program, ProgramKind, Role, User, record_audit
+from mentormatch.models import MatchFormat, Program, ProgramKind, Role, User, record_audit, utcnow
 
 PROGRAM_FIELDS = (
     "name", "slug", "description", "parent_information", "min_age", "max_age",
@@ -101,7 +101,7 @@ def staff():
             form.email.errors.append("An account with this e-mail already exists.")
         else:
             user = User(email=email, role=Role(form.role.data), first_name=form.first_name.data.strip(),
-                        last_name=form.last_name.data.strip())
+                        last_name=form.last_name.data.strip(), email_confirmed_at=utcnow())
             user.set_password(form.password.data)
             db.session.add(user)
             record_audit(current_user, "staff.create", user, role=user.role.value)

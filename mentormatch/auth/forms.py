@@ -9,6 +9,7 @@ from wtforms import (
     BooleanField,
     DateField,
     EmailField,
+    HiddenField,
     IntegerField,
     PasswordField,
     SelectField,
@@ -64,6 +65,33 @@ class RegisterForm(NewPasswordMixin, FlaskForm):
     submit = SubmitField(_l("Create account"))
 
 
+# Under 13, personal information may not be collected online without verifiable parental
+# consent (COPPA); the young person is sent to a parent instead, and nothing about them is kept.
+OWN_ACCOUNT_MIN_AGE = 13
+
+
+def too_young_for_own_account(born: date | None) -> bool:
+    return born is not None and age_on(born, date.today()) < OWN_ACCOUNT_MIN_AGE
+
+
+class AgeCheckForm(FlaskForm):
+    """The first question a young person is asked, before anything that identifies them."""
+
+    date_of_birth = DateField(_l("Date of birth"), validators=[DataRequired(message=_l("Enter your date of birth."))])
+    stage = HiddenField(default="age")
+    submit = SubmitField(_l("Continue"))
+
+    def validate_date_of_birth(self, field) -> None:
+        if field.data > date.today():
+            raise ValidationError(_l("The date of birth cannot be in the future."))
+
+
+class ParentInvitationForm(FlaskForm):
+    parent_email = EmailField(_l("Your parent or guardian's e-mail"),
+                              validators=[DataRequired(), Email(), Length(max=254)])
+    submit = SubmitField(_l("Send the invitation"))
+
+
 class YouthRegisterForm(RegisterForm):
     date_of_birth = DateField(_l("Date of birth"), validators=[DataRequired()])
     guardian_email = EmailField(
@@ -75,7 +103,7 @@ class YouthRegisterForm(RegisterForm):
 
     def validate_date_of_birth(self, field) -> None:
         age = age_on(field.data, date.today())
-        if age < 12:
+        if age < OWN_ACCOUNT_MIN_AGE:
             raise ValidationError(_l("Ask a parent or guardian to create an account and apply for you."))
         if age > 20:
             raise ValidationError(
@@ -134,3 +162,11 @@ class ChangePasswordForm(NewPasswordMixin, FlaskForm):
         validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ."))],
     )
     submit = SubmitField(_l("Change password"))
+
+
+class LogOutEverywhereForm(FlaskForm):
+    submit = SubmitField(_l("Log out everywhere"))
+
+
+class ResendConfirmationForm(FlaskForm):
+    submit = SubmitField(_l("Send the confirmation link again"))

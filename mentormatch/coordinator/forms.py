@@ -7,7 +7,6 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
-    FloatField,
     IntegerField,
     RadioField,
     SelectField,
@@ -17,7 +16,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
-from mentormatch.formkit import choices
+from mentormatch.formkit import FloatField, choices
 from mentormatch.models import ApplicationStatus
 
 AGE_CHOICES = [("", "Any age")] + [(str(a), str(a)) for a in range(10, 22)]

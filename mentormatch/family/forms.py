@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -37,8 +38,9 @@ from mentormatch.family.vocabulary import (
     language_choices,
     slot_choices,
 )
+from mentormatch.auth.forms import too_young_for_own_account
 from mentormatch.formkit import choices
-from mentormatch.models import age_on
+from mentormatch.models import Role, age_on
 
 ZIP_PATTERN = r"^\d{5}$"
 
@@ -111,6 +113,9 @@ class AboutForm(FlaskForm):
     def validate_date_of_birth(self, field) -> None:
         if field.data > date.today():
             raise ValidationError(_l("The date of birth cannot be in the future."))
+        # A young person's own account is for 13 and over; younger children apply through a guardian.
+        if current_user.role is Role.YOUTH and too_young_for_own_account(field.data):
+            raise ValidationError(_l("Ask a parent or guardian to create an account and apply for you."))
 
     def validate_zip_code(self, field) -> None:
         if field.data and len(field.data) == 5 and field.data.isdigit() and not zip_is_real(field.data):

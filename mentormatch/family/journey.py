@@ -224,7 +224,9 @@ def consent_request_locale(application: Application) -> str:
 
 
 def guardian_account(email: str) -> Optional[User]:
-    return db.session.scalar(sa.select(User).where(User.email == email.lower(), User.role == Role.GUARDIAN))
+    """The guardian account that has proven it owns `email`; an unconfirmed one is a stranger's claim."""
+    account = db.session.scalar(sa.select(User).where(User.email == email.lower(), User.role == Role.GUARDIAN))
+    return account if account is not None and account.email_confirmed else None
 
 
 def _address_from_youth(application: Application) -> bool:
@@ -237,8 +239,9 @@ def consent_by_link(token: AccessToken, relation: str, typed_signature: str) -> 
     """The guardian consents through the e-mailed link.
 
     When the youth supplied the address, the consent waits for staff to confirm the guardian
-    (a phone call, in person) before the child can be matched. The link proves control of the
-    address, so a guardian account with that address follows the child.
+    (a phone call, in person) before the child can be matched. The child follows only a guardian
+    account that has itself confirmed that address: anyone can register an account under an
+    address, but only its owner can open both the account's confirmation and the consent link.
     """
     application = token.application
     guardian = guardian_account(token.email)

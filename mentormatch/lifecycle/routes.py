@@ -40,6 +40,7 @@ from mentormatch.models import (
     User,
     record_read,
 )
+from mentormatch.redirects import safe_next
 
 
 def _first_meeting_form(match, formdata=None) -> FirstMeetingForm:
@@ -204,11 +205,8 @@ def resolve_concern(check_in_id: int):
     if is_htmx():
         return render_template("lifecycle/_dashboard_alerts.html", alerts=dashboard_alerts())
     flash("Safety concern marked resolved.", "success")
-    back = request.form.get("next", "")
-    # Only a path on this site: an address from the form must not send anyone elsewhere.
-    if not back.startswith("/") or back.startswith("//") or "\\" in back:
-        back = url_for("lifecycle.show", match_id=check_in.match_id)
-    return redirect(back)
+    return redirect(safe_next(request.form.get("next"))
+                    or url_for("lifecycle.show", match_id=check_in.match_id))
 
 
 @bp.route("/<int:match_id>/close", methods=["GET", "POST"])

@@ -4,12 +4,12 @@ from __future__ import annotations
 from datetime import date
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, DecimalField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import DateField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from mentormatch.family.forms import ZIP_PATTERN, CheckboxesField, at_least_one, zip_is_real
 from mentormatch.family.vocabulary import GENDERS, interest_choices, language_choices, slot_choices
-from mentormatch.formkit import choices
+from mentormatch.formkit import DecimalField, choices
 from mentormatch.models import ClearanceKind
 
 

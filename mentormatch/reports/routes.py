@@ -1,12 +1,10 @@
 """The report page, its CSV exports, and the learning page."""
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date, timedelta
 
 import sqlalchemy as sa
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from mentormatch import filter_args
@@ -15,6 +13,7 @@ from mentormatch.extensions import db
 from mentormatch.models import Program
 from mentormatch.reports import bp, charts, figures, gaps, learning
 from mentormatch.reports.forms import AdoptWeightsForm, ReportFilterForm
+from mentormatch.spreadsheets import csv_response
 
 
 def _programs() -> list[Program]:
@@ -45,15 +44,6 @@ def index():
                            query=filter_args("program", "start", "end"))
 
 
-def _csv(name: str, header: list[str], rows: list[list]) -> Response:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    writer.writerows(rows)
-    return Response(buffer.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="mentormatch-{name}.csv"'})
-
-
 def _tables(report: figures.Report, period: figures.Period) -> dict:
     steps, _ = report.survival()
     matches = report.matches_table()
@@ -78,7 +68,7 @@ def export(name: str):
     if name not in tables:
         abort(404)
     header, rows = tables[name]
-    return _csv(name, header, rows)
+    return csv_response(f"mentormatch-{name}.csv", header, rows)
 
 
 def _program_or_404(program_id: int) -> Program:

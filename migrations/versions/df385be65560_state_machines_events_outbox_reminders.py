@@ -6,7 +6,7 @@ and may be lifted; a program says how long records are kept; and three tables ca
 follows a change: domain events, the e-mail outbox, and the record of reminders sent.
 
 Revision ID: df385be65560
-Revises: 5d0c7a9e2b41
+Revises: 3b8e6f0c1d92
 Create Date: 2026-11-30 10:33:29.535922
 
 """
@@ -29,7 +29,7 @@ RUN_STATUS_NEW = ("queued", "running", "done", "failed")
 
 # revision identifiers, used by Alembic.
 revision = 'df385be65560'
-down_revision = '5d0c7a9e2b41'
+down_revision = '3b8e6f0c1d92'
 branch_labels = None
 depends_on = None
 

@@ -72,6 +72,16 @@ def page(playwright_browser, base_url):
 
 
 @pytest.fixture
+def mailbox(live_app):
+    """A real SMTP server the live app sends to; read links with tests.conftest.mailed_link."""
+    from tests.support.smtp import SmtpServer
+
+    with SmtpServer() as server:
+        server.configure(live_app)
+        yield server
+
+
+@pytest.fixture
 def seed(live_app):
     """Run a builder inside the live app's context: seed(make_user, role=...)."""
 

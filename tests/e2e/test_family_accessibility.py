@@ -91,7 +91,8 @@ def set_language(live_app, email: str, lang: str) -> None:
 @pytest.mark.parametrize("lang", ["en", "es"])
 def test_family_pages_have_no_axe_violations(page, live_app, lang):
     scene = family_scene(live_app)
-    public = ["/", "/account/register", "/account/register/guardian", "/account/register/youth", "/account/login",
+    public = ["/", "/account/register", "/account/register/guardian", "/account/register/youth",
+              "/account/register/youth/parent", "/account/register/sent", "/account/login",
               f"/family/consent/{scene['consent_token']}", "/family/consent/used-or-unknown"]
     if lang == "es":
         page.context.set_extra_http_headers({"Accept-Language": "es"})

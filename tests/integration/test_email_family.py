@@ -15,7 +15,6 @@ from mentormatch.models import (
     MatchStatus,
     ProposalStatus,
     Role,
-    record_audit,
 )
 from tests.builders import (
     PASSWORD,
@@ -161,9 +160,11 @@ def test_an_approved_proposal_tells_the_family_the_first_name_and_reasons_in_the
     assert to_mentor["Subject"] == "You have a new mentee"
 
 
-def test_welcome_email_is_in_the_language_chosen_at_sign_up(app, smtp):
-    user = make_user(Role.GUARDIAN, email="maria@example.org", first_name="Maria", locale="es")
-    record_audit(user, "account.register", user, role=user.role.value)
+def test_welcome_email_follows_the_confirmation_in_the_language_chosen_at_sign_up(app, smtp):
+    from mentormatch.auth import confirmation
+
+    user = make_user(Role.GUARDIAN, email="maria@example.org", first_name="Maria", locale="es", confirmed=False)
+    confirmation.confirm(user)
     db.session.commit()
     queue.flush()
     (message,) = smtp.inbox.wait_for(1)

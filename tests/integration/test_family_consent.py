@@ -226,3 +226,31 @@ def test_a_line_break_in_a_name_neither_breaks_the_consent_email_nor_leaves_the_
     (request,) = smtp.inbox.to("mai@example.org")
     assert "Bcc" not in request.keys() and "\n" not in request["Subject"]
     assert not smtp.inbox.to("evil@example.org")
+
+
+def test_a_consent_link_never_hands_the_child_to_an_account_that_has_not_proven_the_address(app, browser, client):
+    """Someone registers a guardian account under the parent's address but cannot confirm it; the real
+    parent consents by the link; the child must not appear in that account."""
+    from tests.conftest import Browser
+
+    application, raw = awaiting_consent(app, guardian_email="parent@example.org")
+    stranger = make_user(Role.GUARDIAN, email="parent@example.org", confirmed=False)
+    browser.post(f"/family/consent/{raw}", {"relation": "Mother", "typed_signature": "Mai Vang", "agree": "y",
+                                            "consent": "Give consent"})
+    db.session.refresh(application)
+    assert application.status is ApplicationStatus.UNDER_REVIEW
+    assert application.youth.guardian_id is None and application.active_consent.guardian_user_id is None
+    intruder = Browser(app.test_client())
+    intruder.login(stranger.email, PASSWORD)
+    for page in ("/home", "/family/data/download", f"/family/applications/{application.id}"):
+        body = intruder.get(page).get_data(as_text=True)
+        assert "Tou" not in body and "Vang" not in body
+
+
+def test_a_confirmed_guardian_account_follows_the_child_it_consented_for(app, browser):
+    application, raw = awaiting_consent(app, guardian_email="parent@example.org")
+    parent = make_user(Role.GUARDIAN, email="parent@example.org")
+    browser.post(f"/family/consent/{raw}", {"relation": "Mother", "typed_signature": "Mai Vang", "agree": "y",
+                                            "consent": "Give consent"})
+    db.session.refresh(application)
+    assert application.youth.guardian_id == parent.id

@@ -56,6 +56,7 @@ def test_production_refuses_the_development_secret_key(monkeypatch):
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
     monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    monkeypatch.setenv("APP_BASE_URL", "https://mentors.example.gov")
     assert create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"}).config["SECRET_KEY"] == "x" * 40
 
 

@@ -41,7 +41,8 @@ def _wait_for(port: int, process: subprocess.Popen, seconds: float = 30) -> None
 @pytest.fixture
 def two_servers(app):
     env = dict(os.environ, DATABASE_URL=str(db.engine.url.render_as_string(hide_password=False)),
-               SECRET_KEY="shared-secret-for-both-servers-0123456789", MENTORMATCH_ENV="production")
+               SECRET_KEY="shared-secret-for-both-servers-0123456789", MENTORMATCH_ENV="production",
+               APP_BASE_URL="http://127.0.0.1")
     servers = []
     for _ in range(2):
         port = _free_port()
