@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import redirect, render_template, url_for
+from flask import current_app, redirect, render_template, send_from_directory, url_for
 from flask_login import current_user
 
 from mentormatch import events, figures, mail
@@ -48,6 +48,14 @@ def index():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
     return render_template("main/index.html", programs=active_programs())
+
+
+@bp.route("/favicon.ico")
+@public
+def favicon():
+    """The icon browsers ask for at the site's root when a page names none (a downloaded file, say)."""
+    return send_from_directory(current_app.static_folder, "favicon.ico", mimetype="image/vnd.microsoft.icon",
+                               max_age=86400)
 
 
 @bp.route("/home")
