@@ -102,6 +102,7 @@ def _match(rng: random.Random, application: Application, mentor: Mentor, coordin
     approved = started - timedelta(days=rng.randint(5, 14))
     match = Match(
         application=application, mentor=mentor, approved_by=coordinator, approved_at=_noon(approved),
+        accepted_at=_noon(approved + timedelta(days=2)), accepted_by=youth.guardian or youth.user,
         first_meeting_at=_noon(started), first_meeting_place="Youth Services Unit, 5770 Freeport Blvd",
         first_meeting_attendees=f"Mentor: {mentor.user.full_name}; Youth: {youth.full_name}; "
                                 f"Staff: {coordinator.full_name}",

@@ -290,6 +290,17 @@ class ProgramKind(str, enum.Enum):
         }[self.value]
 
 
+class ContactPolicy(str, enum.Enum):
+    """What a family is shown of their mentor's contact details, once they accepted the match.
+
+    Youth-protection practice (Exploring, BBBS): contact goes through the mentor's work or program
+    channels, where it can be seen, rather than a personal phone, unless the program decides otherwise.
+    """
+
+    WORK = "work"
+    WORK_AND_PHONE = "work_and_phone"
+
+
 class MatchFormat(str, enum.Enum):
     ONE_TO_ONE = "one_to_one"
     GROUP = "group"
@@ -323,6 +334,12 @@ class Program(db.Model):
     kind: so.Mapped[ProgramKind] = so.mapped_column(_enum(ProgramKind, "program_kind"))
     description: so.Mapped[str] = so.mapped_column(sa.Text, default="")
     parent_information: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    # The same two texts in Spanish; empty until an administrator writes them (English is shown meanwhile).
+    description_es: so.Mapped[str] = so.mapped_column(sa.Text, default="", server_default="")
+    parent_information_es: so.Mapped[str] = so.mapped_column(sa.Text, default="", server_default="")
+    contact_policy: so.Mapped[ContactPolicy] = so.mapped_column(
+        _enum(ContactPolicy, "contact_policy"), default=ContactPolicy.WORK, server_default=ContactPolicy.WORK.value
+    )
     # Age rules: eligible from min_age up to and including max_age. Below
     # grade_rule_until_age an applicant must also have completed min_grade_completed
     # (Explorers: 14 with 8th grade done, or 15, up to the 21st birthday).
@@ -350,6 +367,14 @@ class Program(db.Model):
 
     def __repr__(self) -> str:
         return f"<Program {self.slug}>"
+
+    def description_in(self, language: Any) -> str:
+        """The description in the reader's language ("es" or a Babel locale), else in English."""
+        return (self.description_es if str(language).startswith("es") else "") or self.description
+
+    def parent_information_in(self, language: Any) -> str:
+        """What the program tells parents, in the reader's language, else in English."""
+        return (self.parent_information_es if str(language).startswith("es") else "") or self.parent_information
 
     def eligibility_problem(self, born: date, grade_completed: Optional[int], on: date) -> Optional[str]:
         """Why someone born on `born` cannot join on `on`, or None when they can."""
@@ -803,6 +828,10 @@ class Mentor(StatusMachine, db.Model):
     zip_code: so.Mapped[str] = so.mapped_column(sa.String(10), default="")
     availability: so.Mapped[list[str]] = so.mapped_column(sa.JSON, default=list)
     capacity: so.Mapped[int] = so.mapped_column(default=1)
+    # The mentor's work or program contact, which families see (the account's own address and
+    # phone are personal and stay private unless the program's contact policy shares the phone).
+    work_email: so.Mapped[Optional[str]] = so.mapped_column(sa.String(254))
+    work_phone: so.Mapped[Optional[str]] = so.mapped_column(sa.String(32))
     status: so.Mapped[MentorStatus] = so.mapped_column(
         _enum(MentorStatus, "mentor_status"), default=MentorStatus.APPLIED, index=True
     )
@@ -1345,12 +1374,19 @@ class Match(StatusMachine, db.Model):
     )
     paused_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime)
     pause_reason: so.Mapped[Optional[PauseReason]] = so.mapped_column(_enum(PauseReason, "pause_reason"))
+    # When the family (the guardian, or the young person from 18) accepted the mentor staff approved,
+    # and who did: until then neither side sees the other's contact details.
+    accepted_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime)
+    accepted_by_id: so.Mapped[Optional[int]] = so.mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
 
     application: so.Mapped[Application] = so.relationship()
     mentor: so.Mapped[Mentor] = so.relationship(back_populates="matches")
     proposal: so.Mapped[Optional[MatchProposal]] = so.relationship()
     approved_by: so.Mapped[Optional[User]] = so.relationship(foreign_keys=[approved_by_id])
     closed_by: so.Mapped[Optional[User]] = so.relationship(foreign_keys=[closed_by_id])
+    accepted_by: so.Mapped[Optional[User]] = so.relationship(foreign_keys=[accepted_by_id])
     check_ins: so.Mapped[list["CheckIn"]] = so.relationship(
         back_populates="match", order_by="CheckIn.occurred_on"
     )
@@ -1381,14 +1417,36 @@ class Match(StatusMachine, db.Model):
         return MatchStatus.ACTIVE if began else MatchStatus.AWAITING_FIRST_MEETING
 
     @property
-    def contact_allowed(self) -> bool:
-        """May the mentor see the family's contact details and log meetings now.
+    def family_accepted(self) -> bool:
+        return self.accepted_at is not None
 
-        The match must be working (not paused or closed), and the two facts a pause follows
-        from are checked here too, so access ends in the same transaction as consent is
-        withdrawn or the mentor suspended, before the pause itself is recorded.
+    def accept(self, actor: User) -> None:
+        """The family accepts the mentor staff approved: audited, and the mentor is told.
+
+        Not a status of its own: the match still awaits its first meeting, now with the family's
+        yes on record, which `contact_allowed` asks for.
         """
-        return (self.status in WORKING_MATCH_STATUSES
+        if self.accepted_at is not None:
+            raise TransitionError("The family has already accepted this match.")
+        if self.status not in WORKING_MATCH_STATUSES:
+            raise TransitionError(f"A match that is {self.status.label.lower()} cannot be accepted.")
+        self.accepted_at = utcnow()
+        self.accepted_by = actor
+        record_audit(actor, "match.accepted", self, after={"accepted_at": self.accepted_at.isoformat()},
+                     **self.audit_details())
+
+    @property
+    def contact_allowed(self) -> bool:
+        """May the mentor see the family's contact details and log meetings now (and the family
+        see the mentor's, as the program's contact policy allows).
+
+        The family must have accepted the match and the match must be working (not paused or
+        closed); the two facts a pause follows from are checked here too, so access ends in the
+        same transaction as consent is withdrawn or the mentor suspended, before the pause itself
+        is recorded.
+        """
+        return (self.accepted_at is not None
+                and self.status in WORKING_MATCH_STATUSES
                 and self.mentor.status is MentorStatus.APPROVED
                 and self.application.consent_on_file)
 
@@ -1403,6 +1461,9 @@ class ContactMethod(str, enum.Enum):
     IN_PERSON = "in_person"
     PHONE = "phone"
     VIDEO = "video"
+    GROUP_ACTIVITY = "group_activity"
+    # No longer offered to mentors (youth-protection rules forbid private one-to-one digital
+    # contact between an adult leader and a young person); kept so older records still read.
     MESSAGE = "message"
 
 

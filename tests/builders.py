@@ -126,9 +126,11 @@ def make_mentor(cleared: bool = True, programs: list[Program] | None = None, use
 
 
 def make_match(application=None, mentor=None, *, approved_by: User | None = None, approved_on: date | None = None,
-               held_on: date | None = None, closed_on: date | None = None, **overrides):
-    """A Match as a coordinator's approval leaves it (awaiting the first meeting); `held_on` makes it
-    active with its first meeting held and the commitment signed, `closed_on` closes it."""
+               held_on: date | None = None, closed_on: date | None = None, accepted_on: date | None = None,
+               **overrides):
+    """A Match as a coordinator's approval leaves it (awaiting the first meeting and the family's
+    acceptance); `accepted_on` records the family's yes, `held_on` makes it active with the family's
+    yes, its first meeting held and the commitment signed, `closed_on` closes it."""
     from datetime import datetime, time, timezone
 
     from mentormatch.models import Match, MatchStatus
@@ -146,6 +148,9 @@ def make_match(application=None, mentor=None, *, approved_by: User | None = None
                   status=MatchStatus.AWAITING_FIRST_MEETING)
     if approved_on is not None:
         fields["approved_at"] = noon(approved_on)
+    if accepted_on is not None or held_on is not None:
+        fields.update(accepted_at=noon(accepted_on or held_on),
+                      accepted_by=application.youth.guardian or application.youth.user)
     if held_on is not None:
         fields.update(status=MatchStatus.ACTIVE, first_meeting_at=noon(held_on), first_meeting_place="Station",
                       first_meeting_held_at=noon(held_on), commitment_signed_on=held_on,

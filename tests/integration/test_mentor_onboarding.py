@@ -168,14 +168,14 @@ def test_no_reminder_for_a_record_already_renewed(app, smtp):
     assert "clearance reminders: 0" in app.test_cli_runner().invoke(args=["run-scheduled", "daily"]).output
 
 
-def test_mentor_home_shows_only_their_approved_mentees_with_guardian_contact(browser):
+def test_mentor_home_shows_only_their_accepted_mentees_with_guardian_contact(browser):
     program = make_program()
     mentor = make_mentor(programs=[program], user=make_user(Role.MENTOR))
     guardian = make_user(Role.GUARDIAN, first_name="Maria", last_name="Lopez", phone="916-555-0142")
     mine = make_application(make_youth(age=15, guardian=guardian, first_name="Ana", last_name="Lopez",
                                        interests=["robotics"]), program)
     db.session.add(Match(application=mine, mentor=mentor, status=MatchStatus.AWAITING_FIRST_MEETING,
-                         meeting_plan="Tuesdays at the station."))
+                         meeting_plan="Tuesdays at the station.", accepted_at=utcnow(), accepted_by=guardian))
     others = make_application(make_youth(first_name="Zed", last_name="Stranger"), program)
     db.session.add(Match(application=others, mentor=make_mentor(programs=[program]), status=MatchStatus.ACTIVE))
     db.session.commit()
