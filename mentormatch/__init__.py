@@ -136,7 +136,11 @@ def _roles():
     return Role
 
 
-def _select_locale() -> str:
+def _select_locale() -> Optional[str]:
+    # Outside a request (a command, a worker writing e-mail in a forced language) there is nobody to
+    # ask: None leaves the default, or the language the caller forced.
+    if not has_request_context():
+        return None
     languages = ("en", "es")
     if current_user and current_user.is_authenticated:
         return current_user.locale

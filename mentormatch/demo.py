@@ -26,6 +26,7 @@ from mentormatch.models import (
     User,
     Youth,
     age_on,
+    in_english,
     utcnow,
 )
 
@@ -415,4 +416,4 @@ def _matching(programs: list[Program], coordinator: User) -> dict[str, int]:
 def print_accounts(echo: Callable[[str], None]) -> None:
     echo("Demo accounts (password for each: %s):" % DEMO_PASSWORD)
     for email, role, _first, _last in DEMO_ACCOUNTS:
-        echo(f"  {role.label:<18} {email}")
+        echo(f"  {in_english(role.label):<18} {email}")

@@ -11,6 +11,8 @@ from typing import Any, Optional
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -66,6 +68,16 @@ def age_on(born: date, on: date) -> int:
 
 
 ADULT_AGE = 18
+
+
+def in_english(label: Any) -> str:
+    """A label as the audit trail keeps it: in English, whatever language the page was read in.
+
+    Labels are translated when shown (`lazy_gettext`); what is stored must not depend on the
+    language of whoever made the change.
+    """
+    with force_locale("en"):
+        return str(label)
 
 
 # ---------------------------------------------------------------- state machines
@@ -149,11 +161,11 @@ class Role(str, enum.Enum):
     @property
     def label(self) -> str:
         return {
-            "guardian": "Parent / guardian",
-            "youth": "Young person",
-            "mentor": "Mentor",
-            "coordinator": "Coordinator",
-            "admin": "Administrator",
+            "guardian": _l("Parent / guardian"),
+            "youth": _l("Young person"),
+            "mentor": _l("Mentor"),
+            "coordinator": _l("Coordinator"),
+            "admin": _l("Administrator"),
         }[self.value]
 
 
@@ -284,9 +296,9 @@ class ProgramKind(str, enum.Enum):
     @property
     def label(self) -> str:
         return {
-            "exploring": "Law Enforcement Exploring",
-            "leadership": "Youth leadership",
-            "cadet": "Cadet program",
+            "exploring": _l("Law Enforcement Exploring"),
+            "leadership": _l("Youth leadership"),
+            "cadet": _l("Cadet program"),
         }[self.value]
 
 
@@ -300,6 +312,13 @@ class ContactPolicy(str, enum.Enum):
     WORK = "work"
     WORK_AND_PHONE = "work_and_phone"
 
+    @property
+    def label(self) -> str:
+        return {
+            "work": _l("The mentor's work or program e-mail and phone only"),
+            "work_and_phone": _l("The mentor's work or program contact, and their own phone"),
+        }[self.value]
+
 
 class MatchFormat(str, enum.Enum):
     ONE_TO_ONE = "one_to_one"
@@ -307,7 +326,7 @@ class MatchFormat(str, enum.Enum):
 
     @property
     def label(self) -> str:
-        return {"one_to_one": "One-to-one", "group": "Group / site-based"}[self.value]
+        return {"one_to_one": _l("One-to-one"), "group": _l("Group / site-based")}[self.value]
 
 
 mentor_programs = sa.Table(
@@ -497,17 +516,17 @@ class ApplicationStatus(str, enum.Enum):
     @property
     def label(self) -> str:
         return {
-            "draft": "Draft",
-            "awaiting_consent": "Needs guardian consent",
-            "under_review": "Under review",
-            "info_requested": "More information requested",
-            "ineligible": "Not eligible",
-            "waitlisted": "Waiting for a mentor",
-            "proposed": "Mentor proposed",
-            "matched": "Matched",
-            "paused": "Paused (consent withdrawn)",
-            "withdrawn": "Withdrawn",
-            "closed": "Closed",
+            "draft": _l("Draft"),
+            "awaiting_consent": _l("Needs guardian consent"),
+            "under_review": _l("Under review"),
+            "info_requested": _l("More information requested"),
+            "ineligible": _l("Not eligible"),
+            "waitlisted": _l("Waiting for a mentor"),
+            "proposed": _l("Mentor proposed"),
+            "matched": _l("Matched"),
+            "paused": _l("Paused (consent withdrawn)"),
+            "withdrawn": _l("Withdrawn"),
+            "closed": _l("Closed"),
         }[self.value]
 
     @property
@@ -646,10 +665,10 @@ class ConsentStatus(str, enum.Enum):
     @property
     def label(self) -> str:
         return {
-            "to_confirm": "Given; staff to confirm the guardian",
-            "given": "Given",
-            "declined": "Declined",
-            "withdrawn": "Withdrawn",
+            "to_confirm": _l("Given; staff to confirm the guardian"),
+            "given": _l("Given"),
+            "declined": _l("Declined"),
+            "withdrawn": _l("Withdrawn"),
         }[self.value]
 
 
@@ -665,8 +684,8 @@ class ConsentMethod(str, enum.Enum):
     @property
     def label(self) -> str:
         return {
-            "guardian_account": "Signed in to the guardian's own account",
-            "emailed_link": "Through the link e-mailed to the guardian",
+            "guardian_account": _l("Signed in to the guardian's own account"),
+            "emailed_link": _l("Through the link e-mailed to the guardian"),
         }[self.value]
 
 
@@ -771,7 +790,7 @@ class MentorStatus(str, enum.Enum):
 
     @property
     def label(self) -> str:
-        return {"applied": "Awaiting approval", "approved": "Approved", "suspended": "Suspended"}[
+        return {"applied": _l("Awaiting approval"), "approved": _l("Approved"), "suspended": _l("Suspended")}[
             self.value
         ]
 
@@ -793,10 +812,10 @@ class ClearanceKind(str, enum.Enum):
     @property
     def label(self) -> str:
         return {
-            "background_check": "Background check (Live Scan)",
-            "youth_protection": "Youth-protection training",
-            "mandated_reporter": "Mandated-reporter training (AB 506)",
-            "interview": "Interview",
+            "background_check": _l("Background check (Live Scan)"),
+            "youth_protection": _l("Youth-protection training"),
+            "mandated_reporter": _l("Mandated-reporter training (AB 506)"),
+            "interview": _l("Interview"),
         }[self.value]
 
 
@@ -923,8 +942,8 @@ class ClearanceStatus(str, enum.Enum):
 
     @property
     def label(self) -> str:
-        return {"recorded": "Waiting for verification", "verified": "Verified", "failed": "Not passed",
-                "lapsed": "Lapsed"}[self.value]
+        return {"recorded": _l("Waiting for verification"), "verified": _l("Verified"), "failed": _l("Not passed"),
+                "lapsed": _l("Lapsed")}[self.value]
 
 
 _K = ClearanceStatus
@@ -999,8 +1018,8 @@ class RunStatus(str, enum.Enum):
 
     @property
     def label(self) -> str:
-        return {"queued": "Waiting for a worker", "running": "Running", "done": "Done",
-                "failed": "Failed"}[self.value]
+        return {"queued": _l("Waiting for a worker"), "running": _l("Running"), "done": _l("Done"),
+                "failed": _l("Failed")}[self.value]
 
 
 _R = RunStatus
@@ -1080,11 +1099,11 @@ class ProposalStatus(str, enum.Enum):
     @property
     def label(self) -> str:
         return {
-            "pending": "Awaiting decision",
-            "approved": "Approved",
-            "rejected": "Rejected",
-            "superseded": "Superseded by a later run",
-            "declined_by_guardian": "Declined by the guardian",
+            "pending": _l("Awaiting decision"),
+            "approved": _l("Approved"),
+            "rejected": _l("Rejected"),
+            "superseded": _l("Superseded by a later run"),
+            "declined_by_guardian": _l("Declined by the guardian"),
         }[self.value]
 
 
@@ -1274,10 +1293,10 @@ class MatchStatus(str, enum.Enum):
     @property
     def label(self) -> str:
         return {
-            "awaiting_first_meeting": "Approved — first meeting to hold",
-            "active": "Active",
-            "paused": "Paused — a coordinator decides",
-            "closed": "Closed",
+            "awaiting_first_meeting": _l("Approved — first meeting to hold"),
+            "active": _l("Active"),
+            "paused": _l("Paused — a coordinator decides"),
+            "closed": _l("Closed"),
         }[self.value]
 
 
@@ -1304,9 +1323,9 @@ class PauseReason(str, enum.Enum):
     @property
     def label(self) -> str:
         return {
-            "consent_withdrawn": "The guardian withdrew consent",
-            "mentor_suspended": "The mentor is suspended",
-            "clearance_lapsed": "The mentor's clearance lapsed",
+            "consent_withdrawn": _l("The guardian withdrew consent"),
+            "mentor_suspended": _l("The mentor is suspended"),
+            "clearance_lapsed": _l("The mentor's clearance lapsed"),
         }[self.value]
 
 
@@ -1324,15 +1343,15 @@ class ClosureReason(str, enum.Enum):
     @property
     def label(self) -> str:
         return {
-            "moved": "Moved away",
-            "time": "Lack of time",
-            "aged_out": "Youth aged out",
-            "mismatch": "Mismatch",
-            "safety": "Safety concern",
-            "program_ended": "Program ended",
-            "family_declined": "The family declined the mentor",
-            "family_withdrew": "The family withdrew",
-            "other": "Other",
+            "moved": _l("Moved away"),
+            "time": _l("Lack of time"),
+            "aged_out": _l("Youth aged out"),
+            "mismatch": _l("Mismatch"),
+            "safety": _l("Safety concern"),
+            "program_ended": _l("Program ended"),
+            "family_declined": _l("The family declined the mentor"),
+            "family_withdrew": _l("The family withdrew"),
+            "other": _l("Other"),
         }[self.value]
 
 
@@ -1456,6 +1475,10 @@ class CheckInParty(str, enum.Enum):
     YOUTH = "youth"
     GUARDIAN = "guardian"
 
+    @property
+    def label(self) -> str:
+        return {"mentor": _l("Mentor"), "youth": _l("Youth"), "guardian": _l("Guardian")}[self.value]
+
 
 class ContactMethod(str, enum.Enum):
     IN_PERSON = "in_person"
@@ -1465,6 +1488,16 @@ class ContactMethod(str, enum.Enum):
     # No longer offered to mentors (youth-protection rules forbid private one-to-one digital
     # contact between an adult leader and a young person); kept so older records still read.
     MESSAGE = "message"
+
+    @property
+    def label(self) -> str:
+        return {
+            "in_person": _l("In person"),
+            "phone": _l("Phone call"),
+            "video": _l("Video call"),
+            "group_activity": _l("Group activity"),
+            "message": _l("Message"),
+        }[self.value]
 
 
 class CheckIn(db.Model):
@@ -1573,8 +1606,8 @@ class MessageStatus(str, enum.Enum):
 
     @property
     def label(self) -> str:
-        return {"pending": "Waiting to be sent", "sending": "Being sent", "sent": "Sent",
-                "failed": "Could not be delivered"}[self.value]
+        return {"pending": _l("Waiting to be sent"), "sending": _l("Being sent"), "sent": _l("Sent"),
+                "failed": _l("Could not be delivered")}[self.value]
 
 
 class OutboxMessage(db.Model):

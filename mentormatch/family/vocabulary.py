@@ -34,13 +34,8 @@ RELATIONS = (
     ("Grandparent", _l("Grandparent")), ("Other relative", _l("Other relative")),
 )
 
-# Labels the models and error pages define in English; listed here so the Spanish catalog carries them.
-MODEL_LABELS = (
-    _l("Draft"), _l("Needs guardian consent"), _l("Under review"), _l("More information requested"),
-    _l("Not eligible"), _l("Waiting for a mentor"), _l("Mentor proposed"), _l("Matched"),
-    _l("Paused (consent withdrawn)"), _l("Withdrawn"), _l("Closed"),
-    _l("Law Enforcement Exploring"), _l("Youth leadership"), _l("Cadet program"),
-    _l("One-to-one"), _l("Group / site-based"),
+# Messages the error pages define in English; listed here so the Spanish catalog carries them.
+ERROR_MESSAGES = (
     # mentormatch.errors.MESSAGES, shown to families on the error page.
     _l("The request could not be understood"), _l("Go back, reload the page and try again."),
     _l("You do not have access to this page"),

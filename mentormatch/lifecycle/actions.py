@@ -23,6 +23,7 @@ from mentormatch.models import (
     MentorStatus,
     PauseReason,
     User,
+    in_english,
     record_audit,
     utcnow,
 )
@@ -145,10 +146,10 @@ def close_match(match: Match, actor: Optional[User], *, reason: ClosureReason, r
     match.closure_notes = {who: text.strip() for who, text in (notes or {}).items() if text and text.strip()}
     match.rematch = rematch
     match.post_closure_contact = contact_rule
-    match.move_to(MatchStatus.CLOSED, actor, reason.label, planned=planned, rematch=rematch,
+    match.move_to(MatchStatus.CLOSED, actor, in_english(reason.label), planned=planned, rematch=rematch,
                   post_closure_contact=contact_rule)
     application = match.application
-    why = f"Match closed: {reason.label.lower()}."
+    why = f"Match closed: {in_english(reason.label).lower()}."
     if rematch:
         # Without consent on file (it was withdrawn) the application stays paused, off the waitlist.
         if application.consent_on_file and application.can_move_to(ApplicationStatus.WAITLISTED):
@@ -172,7 +173,7 @@ def pause_match(match: Match, reason: PauseReason) -> bool:
     if match.status not in WORKING_MATCH_STATUSES:
         return False
     match.pause_reason = reason
-    match.move_to(MatchStatus.PAUSED, None, reason.label, pause_reason=reason.value)
+    match.move_to(MatchStatus.PAUSED, None, in_english(reason.label), pause_reason=reason.value)
     return True
 
 

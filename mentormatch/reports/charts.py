@@ -13,7 +13,7 @@ def draw(report: Report) -> dict[str, Markup]:
     steps, marks = report.survival()
     longest = max([d for d, _ in steps] + [d for d, _ in marks] + [365])
     horizon = min(((longest + 181) // 182) * 182, 182 * 6)
-    reasons = [(r.label, n) for r, n in report.closure_reasons]
+    reasons = [(str(r.label), n) for r, n in report.closure_reasons]
     return {
         "waiting": svg.column_chart(
             "Days waiting for a mentor",

@@ -49,7 +49,7 @@ def _tables(report: figures.Report, period: figures.Period) -> dict:
     matches = report.matches_table()
     return {
         "summary": (["figure", "value"], [list(row) for row in report.summary()]),
-        "closure-reasons": (["reason", "matches"], [[r.label, n] for r, n in report.closure_reasons]),
+        "closure-reasons": (["reason", "matches"], [[str(r.label), n] for r, n in report.closure_reasons]),
         "waiting": (["days waiting", "youth"], [list(row) for row in report.wait_histogram()]),
         "matches-over-time": (["month", "open matches"], [list(row) for row in report.open_by_month()]),
         "survival": (["day", "share still open"], [[0, 1.0]] + [[d, round(s, 4)] for d, s in steps]),
