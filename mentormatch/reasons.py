@@ -6,8 +6,10 @@ español" and nothing parses English. A reason stored before codes existed keeps
 """
 from __future__ import annotations
 
-from typing import Any, Iterable
+import re
+from typing import Any, Iterable, Sequence
 
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
@@ -31,15 +33,30 @@ def slots_text(slots: Iterable[str]) -> str:
     return ", ".join(f"{days[code[:3]]} {str(parts[code[4:]]).lower()}" for code in ordered)
 
 
-def reason_text(reason: dict[str, Any]) -> str:
-    """One stored pair reason as a sentence in the current language."""
+def as_written(term: str, sources: Sequence[str]) -> str:
+    """A word the engine compared in lower case, spelt as the family or mentor wrote it ("CSI", not "csi")."""
+    pattern = re.compile(rf"(?<!\w){re.escape(term)}(?!\w)", re.IGNORECASE)
+    for text in sources:
+        found = pattern.search(text or "")
+        if found:
+            return found.group(0)
+    return term
+
+
+def reason_text(reason: dict[str, Any], sources: Sequence[str] = ()) -> str:
+    """One stored pair reason as a sentence in the current language.
+
+    ``sources`` are the texts the engine read (the youth's goals, the mentor's bio): words quoted
+    from them are shown as they were written there.
+    """
     code, data = reason.get("code") or "legacy", reason.get("data") or {}
     if code == "interests.shared":
         return _("Both are into %(things)s", things=join_words(interest_label(t) for t in data["shared"]))
     if code == "interests.none":
         return _("No shared interests")
     if code == "text.shared":
-        return _("Goals and experience both mention %(words)s", words=join_words(data["terms"]))
+        return _("Goals and experience both mention %(words)s",
+                 words=join_words(f"“{as_written(term, sources)}”" for term in data["terms"]))
     if code == "text.none":
         return _("Goals and experience have no words in common")
     if code == "languages.shared":
@@ -53,7 +70,7 @@ def reason_text(reason: dict[str, Any]) -> str:
     if code == "distance.same_zip":
         return _("Same ZIP code (%(zip)s)", zip=data["zip"])
     if code == "distance.miles":
-        return _("%(miles)s miles apart", miles=f"{data['miles']:.1f}")
+        return _("%(miles)s miles apart", miles=format_decimal(data["miles"], format="#,##0.0"))
     if code == "distance.unknown":
         return _("Distance unknown (ZIP code not found)")
     if code in ("experience.years", "experience.new"):
@@ -61,7 +78,7 @@ def reason_text(reason: dict[str, Any]) -> str:
             years = data["years"]
             text = ngettext("%(years)s year of experience with young people",
                             "%(years)s years of experience with young people", 1 if years == 1 else 2,
-                            years=f"{years:g}")
+                            years=format_decimal(years, format="#,##0.#"))
         else:
             text = _("New to mentoring young people")
         gap = data.get("age_gap")
