@@ -177,6 +177,15 @@ def match_proposed(event: DomainEvent) -> None:
     _send(event, [_person(mentor)], _l("You have a new mentee"), "match_proposed_mentor", **context)
 
 
+@subscribe("match.accepted")
+def match_accepted(event: DomainEvent) -> None:
+    """The family said yes: the mentor may now see how to reach them (and is reminded how to meet)."""
+    match = db.session.get(Match, event.object_id)
+    application = match.application
+    _send(event, [_person(match.mentor.user)], _l("The family accepted the match"), "match_accepted_mentor",
+          youth=application.youth, program=application.program, link=external_url("main.home"))
+
+
 @subscribe("proposal.declined_by_guardian")
 def mentor_declined(event: DomainEvent) -> None:
     proposal = db.session.get(MatchProposal, event.object_id)

@@ -208,6 +208,10 @@ class ConsentByLinkForm(ConsentFields):
         return not self.decline.data
 
 
+class AcceptMentorForm(FlaskForm):
+    submit = SubmitField(_l("Accept this mentor"))
+
+
 class DeclineMentorForm(FlaskForm):
     decline_reason = TextAreaField(
         _l("Why are you declining this mentor?"),

@@ -329,6 +329,20 @@ def may_decide_for(application: Application, user: User) -> bool:
     return application.youth.age() is not None and not application.youth.is_minor()
 
 
+def may_accept(application: Application, match: Optional[Match], user: User) -> bool:
+    """The family may accept an approved mentor once, while the match is working."""
+    return (match is not None and application.status is ApplicationStatus.PROPOSED
+            and not match.family_accepted and match.status is MatchStatus.AWAITING_FIRST_MEETING
+            and may_decide_for(application, user))
+
+
+def accept_mentor(application: Application, match: Match, actor: User) -> None:
+    """The family says yes to the mentor staff approved: from now on each side sees the other's
+    contact details (as the program's contact policy allows), and the mentor is told."""
+    match.accept(actor)
+    db.session.commit()
+
+
 def decline_mentor(application: Application, match: Match, actor: User, reason: str) -> None:
     """The family turns down an approved proposal: back to the waitlist, keeping their place;
     that mentor is not proposed for this child again."""

@@ -12,8 +12,10 @@ from flask_login import current_user, logout_user
 from mentormatch.access import is_htmx, public, roles_required
 from mentormatch.extensions import db
 from mentormatch.family import bp, journey
+from mentormatch.contact import mentor_contact_for_family
 from mentormatch.family.forms import (
     AboutForm,
+    AcceptMentorForm,
     AdultSubmitForm,
     AvailabilityForm,
     ChildForm,
@@ -251,7 +253,7 @@ def status(application_id: int):
 def _render_status(application: Application, status: int = 200, **forms):
     match = journey.open_match(application) if application.status in (
         ApplicationStatus.PROPOSED, ApplicationStatus.MATCHED) else None
-    forms = {"decline_form": DeclineMentorForm(formdata=None), "withdraw_form": WithdrawForm(formdata=None),
+    forms = {"accept_form": AcceptMentorForm(formdata=None), "decline_form": DeclineMentorForm(formdata=None), "withdraw_form": WithdrawForm(formdata=None),
              "consent_form": WithdrawConsentForm(formdata=None), "resend_form": ResendConsentForm(formdata=None),
              "again_form": ConsentAgainForm(formdata=None), **forms}
     return render_template(
@@ -263,10 +265,28 @@ def _render_status(application: Application, status: int = 200, **forms):
         other_programs=journey.programs_open_to(application.youth)
         if application.status is ApplicationStatus.INELIGIBLE else [],
         may_decide=journey.may_decide_for(application, current_user),
+        may_accept=journey.may_accept(application, match, current_user),
+        mentor_contact=mentor_contact_for_family(match)
+        if match is not None and journey.may_decide_for(application, current_user) else None,
         may_withdraw_consent=journey.can_withdraw_consent(application, current_user),
         may_consent_again=journey.can_consent_again(application, current_user),
         can_withdraw=application.can_move_to(ApplicationStatus.WITHDRAWN), **forms,
     ), status
+
+
+@bp.route("/applications/<int:application_id>/accept", methods=["POST"])
+@family_required
+def accept_mentor(application_id: int):
+    """Accept the proposed mentor: contact details are shared from now on and the mentor is told."""
+    application = get_application_or_404(application_id)
+    match = journey.open_match(application)
+    if not journey.may_accept(application, match, current_user):
+        abort(404)
+    if AcceptMentorForm().validate_on_submit():
+        journey.accept_mentor(application, match, current_user)
+        flash(_("You accepted %(mentor)s as mentor. You now see how to reach them, and the coordinator will "
+                "arrange the first meeting.", mentor=match.mentor.user.first_name), "success")
+    return redirect(url_for("family.status", application_id=application.id))
 
 
 @bp.route("/applications/<int:application_id>/decline", methods=["POST"])
@@ -275,7 +295,7 @@ def decline_mentor(application_id: int):
     """Decline the proposed mentor with a reason; the application returns to the waitlist."""
     application = get_application_or_404(application_id)
     match = journey.open_match(application)
-    if application.status is not ApplicationStatus.PROPOSED or match is None \
+    if application.status is not ApplicationStatus.PROPOSED or match is None or match.family_accepted \
             or not journey.may_decide_for(application, current_user):
         abort(404)
     form = DeclineMentorForm()

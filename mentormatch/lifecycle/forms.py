@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -17,16 +18,12 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
+from mentormatch.contact import MENTOR_MEETING_METHODS
 from mentormatch.formkit import choices
 from mentormatch.models import CheckInParty, ClosureReason, ContactMethod
 
-PARTY_LABELS = {CheckInParty.MENTOR: "Mentor", CheckInParty.YOUTH: "Youth", CheckInParty.GUARDIAN: "Guardian"}
-METHOD_LABELS = {
-    ContactMethod.IN_PERSON: "In person",
-    ContactMethod.PHONE: "Phone",
-    ContactMethod.VIDEO: "Video call",
-    ContactMethod.MESSAGE: "Message",
-}
+# How staff reach the mentor, the youth or the guardian for a support check-in.
+STAFF_CONTACT_METHODS = (ContactMethod.IN_PERSON, ContactMethod.PHONE, ContactMethod.VIDEO, ContactMethod.MESSAGE)
 CONTACT_RULES = (
     ("none", "No contact between mentor and youth after closure"),
     ("program", "Contact only at program events, with staff present"),
@@ -38,7 +35,7 @@ YES_NO = choices([("yes", "Yes"), ("no", "No")])
 
 def not_in_future(form, field) -> None:
     if field.data is not None and field.data > date.today():
-        raise ValidationError("This date is in the future.")
+        raise ValidationError(_l("This date is in the future."))
 
 
 class FirstMeetingForm(FlaskForm):
@@ -91,8 +88,8 @@ class MeetingPlanForm(FlaskForm):
 
 class CheckInForm(FlaskForm):
     occurred_on = DateField("Date", validators=[InputRequired(), not_in_future])
-    party = SelectField("With whom", choices=choices([(p.value, l) for p, l in PARTY_LABELS.items()]))
-    method = SelectField("How", choices=choices([(m.value, l) for m, l in METHOD_LABELS.items()]))
+    party = SelectField("With whom", choices=choices([(p.value, p.label) for p in CheckInParty]))
+    method = SelectField("How", choices=choices([(m.value, m.label) for m in STAFF_CONTACT_METHODS]))
     meetings_per_month = IntegerField("Meetings in the last month", validators=[Optional(), NumberRange(min=0, max=31)])
     relationship_quality = SelectField(
         "Relationship quality",
@@ -104,12 +101,23 @@ class CheckInForm(FlaskForm):
     submit = SubmitField("Log the check-in")
 
 
+# The ways a mentor may meet a young person under the program's rules (mentormatch.contact); a
+# private message is not one of them.
+MENTOR_METHOD_LABELS = {
+    ContactMethod.IN_PERSON: _l("In person"),
+    ContactMethod.PHONE: _l("Phone call with the guardian included"),
+    ContactMethod.VIDEO: _l("Video call with the guardian included"),
+    ContactMethod.GROUP_ACTIVITY: _l("Group activity (program event or outing)"),
+}
+assert tuple(MENTOR_METHOD_LABELS) == MENTOR_MEETING_METHODS
+
+
 class MentorMeetingForm(FlaskForm):
-    occurred_on = DateField("Date of the meeting", validators=[InputRequired(), not_in_future])
-    method = SelectField("How you met", choices=choices([(m.value, l) for m, l in METHOD_LABELS.items()]))
-    safety_concern = BooleanField("I have a safety concern to report to the coordinator")
-    notes = TextAreaField("What you did (optional)", validators=[Length(max=2000)])
-    submit = SubmitField("Log the meeting")
+    occurred_on = DateField(_l("Date of the meeting"), validators=[InputRequired(), not_in_future])
+    method = SelectField(_l("How you met"), choices=choices([(m.value, l) for m, l in MENTOR_METHOD_LABELS.items()]))
+    safety_concern = BooleanField(_l("I have a safety concern to report to the coordinator"))
+    notes = TextAreaField(_l("What you did (optional)"), validators=[Length(max=2000)])
+    submit = SubmitField(_l("Log the meeting"))
 
 
 class ResolveConcernForm(FlaskForm):

@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from mentormatch import cadence
@@ -253,14 +254,18 @@ def log_meeting(match_id: int):
     """A mentor logs a meeting with their own mentee, while the match may be worked in."""
     match = get_own_match_or_404(match_id)
     if not match.contact_allowed:
-        flash("This match is on hold: a coordinator will be in touch. Meetings cannot be logged meanwhile.", "info")
+        if not match.family_accepted and match.status is MatchStatus.AWAITING_FIRST_MEETING:
+            flash(_("The family has not accepted the match yet, so there is no meeting to log."), "info")
+        else:
+            flash(_("This match is on hold: a coordinator will be in touch. Meetings cannot be logged meanwhile."),
+                  "info")
         return redirect(url_for("main.home"))
     form = MentorMeetingForm(occurred_on=date.today()) if request.method == "GET" else MentorMeetingForm()
     if form.validate_on_submit():
         actions.log_check_in(match, current_user, occurred_on=form.occurred_on.data, party=CheckInParty.MENTOR,
                              method=ContactMethod(form.method.data), is_mentor_meeting=True,
                              safety_concern=form.safety_concern.data, notes=form.notes.data or "")
-        flash("Meeting logged. Thank you.", "success")
+        flash(_("Meeting logged. Thank you."), "success")
         return redirect(url_for("main.home"))
     meetings = [c for c in match.check_ins if c.is_mentor_meeting]
     return render_template("lifecycle/meeting.html", match=match, form=form, meetings=meetings), 422 if form.errors else 200

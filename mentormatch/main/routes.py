@@ -11,6 +11,7 @@ from flask_login import current_user
 
 from mentormatch import events, figures, mail
 from mentormatch.access import login_required, public
+from mentormatch.contact import family_contact_for_mentor
 from mentormatch.coordinator import queries as coordinator_queries
 from mentormatch.coordinator.forms import RetryMessageForm
 from mentormatch.extensions import db
@@ -48,6 +49,14 @@ def index():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
     return render_template("main/index.html", programs=active_programs())
+
+
+@bp.route("/programs/<slug>")
+@public
+def program(slug: str):
+    """One program for anyone to read: who may join, what parents should know, and its contact rules."""
+    program = db.first_or_404(sa.select(Program).where(Program.slug == slug, Program.is_active))
+    return render_template("main/program.html", program=program)
 
 
 @bp.route("/favicon.ico")
@@ -122,13 +131,15 @@ def _mentor_home():
                     so.selectinload(Match.application).selectinload(Application.program),
                     so.selectinload(Match.application).selectinload(Application.consents),
                 )
+                .order_by(Match.approved_at)
             )
         )
     return render_template(
         "main/home_mentor.html",
         mentor=mentor,
-        problems=mentor.clearance_problems() if mentor else [],
+        missing=mentor.missing_clearances() if mentor else [],
         matches=matches,
+        family_contact=family_contact_for_mentor,
     )
 
 

@@ -89,7 +89,7 @@ def test_mentor_registers_and_sees_what_keeps_them_out_of_matching(page, mailbox
     page.get_by_role("button", name="Create account").click()
     confirm_address(page, mailbox, "dana@example.org")
     expect(page.get_by_role("heading", name="Welcome, Dana")).to_be_visible()
-    expect(page.get_by_text("Background check (Live Scan): no verified record.")).to_be_visible()
+    expect(page.get_by_text("Background check (Live Scan): not recorded or not verified yet")).to_be_visible()
     log_out(page)
 
 

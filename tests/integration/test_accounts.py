@@ -56,7 +56,7 @@ def test_mentor_registers_and_awaits_clearance(browser, smtp):
     mentor = db.session.scalar(sa.select(Mentor).join(Mentor.user).where(User.email == "dana@sacpd.example.org"))
     assert mentor.years_of_service == 0 and not mentor.is_cleared()
     home = browser.get("/home").get_data(as_text=True)
-    assert "Background check (Live Scan): no verified record." in home
+    assert "Background check (Live Scan): not recorded or not verified yet" in home
 
 
 @pytest.mark.parametrize("kind, overrides, message", [

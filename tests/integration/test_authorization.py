@@ -33,6 +33,7 @@ MATRIX: dict[str, tuple[str, str, object]] = {
     "static": ("GET", "/static/css/app.css", PUBLIC),
     "main.index": ("GET", "/", PUBLIC),
     "main.favicon": ("GET", "/favicon.ico", PUBLIC),
+    "main.program": ("GET", "/programs/{program_slug}", PUBLIC),
     "main.home": ("GET", "/home", ALL),
     "auth.register_choice": ("GET", "/account/register", PUBLIC),
     "auth.register": ("GET", "/account/register/guardian", PUBLIC),
@@ -60,6 +61,7 @@ MATRIX: dict[str, tuple[str, str, object]] = {
     "family.step": ("GET", "/family/applications/999999/step/1", ("guardian", "youth")),
     "family.review": ("GET", "/family/applications/999999/review", ("guardian", "youth")),
     "family.status": ("GET", "/family/applications/999999", ("guardian", "youth")),
+    "family.accept_mentor": ("POST", "/family/applications/999999/accept", ("guardian", "youth")),
     "family.decline_mentor": ("POST", "/family/applications/999999/decline", ("guardian", "youth")),
     "family.withdraw": ("POST", "/family/applications/999999/withdraw", ("guardian", "youth")),
     "family.withdraw_consent": ("POST", "/family/applications/999999/consent/withdraw", ("guardian",)),
@@ -121,7 +123,8 @@ IDENTITIES = ("anonymous",) + ALL
 @pytest.fixture
 def people(app):
     users = {role: make_user(Role(role)) for role in ALL}
-    ids = {"program": make_program().id, "coordinator": users["coordinator"].id}
+    program = make_program()
+    ids = {"program": program.id, "program_slug": program.slug, "coordinator": users["coordinator"].id}
     proposal = make_proposal(make_application(make_youth(), make_program()), make_mentor())
     ids.update(c_proposal=proposal.id, c_run=proposal.run_id, c_application=proposal.application_id,
                c_mentor=proposal.mentor_id, c_clearance=proposal.mentor.clearances[0].id,

@@ -93,13 +93,6 @@ def test_a_pending_proposal_is_not_shown_to_the_family(browser):
     assert "Dana" not in page and "Both enjoy robotics" not in page
 
 
-def test_guardian_sees_the_mentors_contact_once_the_match_is_approved(browser):
-    _guardian, application = family(browser)
-    _proposal, match = approved_proposal(application)
-    page = browser.get(f"/family/applications/{application.id}").get_data(as_text=True)
-    assert match.mentor.user.email in page and "916-555-0100" in page
-
-
 def test_a_youth_under_18_sees_the_mentor_but_not_their_contact_nor_a_decline_button(browser):
     user = make_user(Role.YOUTH)
     youth = make_youth(age=16, user=user, guardian=make_user(Role.GUARDIAN))
