@@ -240,7 +240,8 @@ class Report:
 
 
 def _days(value: Optional[float]) -> str:
-    return "—" if value is None else f"{value:g}"
+    """Whole days, rounded half up: the median of 221 and 222 days reads "222"."""
+    return "—" if value is None else str(math.floor(value + 0.5))
 
 
 def _share(part: int, whole: int) -> str:

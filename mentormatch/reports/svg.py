@@ -3,6 +3,7 @@ labels on every bar or point that matters, and dark ink that survives black-and-
 from __future__ import annotations
 
 import itertools
+import math
 from typing import Sequence
 
 from markupsafe import Markup, escape
@@ -26,19 +27,38 @@ def _frame(title: str, desc: str, body: list[str], height: int = HEIGHT, css: st
     )
 
 
-def _nice_max(value: float) -> float:
-    """The smallest top of the axis, four equal nice steps, that holds ``value``."""
-    step = 1.0
-    while step * 4 < value:
-        step *= 2.5 if str(step).startswith("2") else 2
-    return step * 4
+# Round steps for an axis: 1, 2, 2.5 and 5 times a power of ten.
+NICE_STEPS = (1, 2, 2.5, 5)
 
 
-def _y_axis(y_max: float, plot_h: float, percent: bool = False) -> list[str]:
+def _nice_scale(value: float, whole: bool = True) -> tuple[float, int]:
+    """The top of a value axis and its number of equal steps, read from the data.
+
+    The lowest top that holds ``value`` in three to six round steps (111 -> 120 in six steps of
+    20, not 200); ``whole`` counts never get a fractional step.
+    """
+    if value <= 0:
+        return 4.0, 4
+    if whole and value <= 6:
+        return float(math.ceil(value)), max(int(math.ceil(value)), 1)
+    power = 10 ** math.floor(math.log10(value / 6))
+    best = None
+    for scale in (power, power * 10):
+        for base in NICE_STEPS:
+            step = base * scale
+            if whole and step != int(step):
+                continue
+            n = math.ceil(value / step - 1e-9)
+            if 3 <= n <= 6 and (best is None or (step * n, n) < (best[0], best[1])):
+                best = (step * n, n)
+    return best if best is not None else (float(math.ceil(value)), 4)
+
+
+def _y_axis(y_max: float, plot_h: float, steps: int = 4, percent: bool = False) -> list[str]:
     parts = []
-    for k in range(5):
-        value = y_max * k / 4
-        y = TOP + plot_h - plot_h * k / 4
+    for k in range(steps + 1):
+        value = y_max * k / steps
+        y = TOP + plot_h - plot_h * k / steps
         label = f"{value:.0%}" if percent else f"{value:g}"
         parts.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}" stroke="{GRID}"/>')
         parts.append(f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end">{escape(label)}</text>')
@@ -48,8 +68,8 @@ def _y_axis(y_max: float, plot_h: float, percent: bool = False) -> list[str]:
 def column_chart(title: str, desc: str, columns: Sequence[tuple[str, float]], y_label: str = "") -> Markup:
     """Vertical bars, one per (label, value), each with its value printed above it."""
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
-    y_max = _nice_max(max((v for _, v in columns), default=0))
-    body = _y_axis(y_max, plot_h)
+    y_max, steps = _nice_scale(max((v for _, v in columns), default=0))
+    body = _y_axis(y_max, plot_h, steps)
     slot = plot_w / max(len(columns), 1)
     for i, (label, value) in enumerate(columns):
         h = plot_h * value / y_max
@@ -84,19 +104,23 @@ def bar_chart(title: str, desc: str, bars: Sequence[tuple[str, float]]) -> Marku
 
 
 def line_chart(title: str, desc: str, points: Sequence[tuple[str, float]]) -> Markup:
-    """A line through (label, value) points, each point marked and labelled with its value."""
+    """A line through (label, value) points, each point marked and labelled with its value.
+
+    Each point sits in the middle of its own slot, so the first and last labels stay inside the chart.
+    """
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
-    y_max = _nice_max(max((v for _, v in points), default=0))
-    body = _y_axis(y_max, plot_h)
-    step = plot_w / max(len(points) - 1, 1)
-    coords = [(LEFT + i * step, TOP + plot_h - plot_h * v / y_max) for i, (_, v) in enumerate(points)]
+    y_max, steps = _nice_scale(max((v for _, v in points), default=0))
+    body = _y_axis(y_max, plot_h, steps)
+    slot = plot_w / max(len(points), 1)
+    coords = [(LEFT + (i + 0.5) * slot, TOP + plot_h - plot_h * v / y_max) for i, (_, v) in enumerate(points)]
     if coords:
         path = " ".join(f"{x:.1f},{y:.1f}" for x, y in coords)
         body.append(f'<polyline points="{path}" fill="none" stroke="{BAR}" stroke-width="2"/>')
-    every = max(1, len(points) // 12)
+    # About seven labels fit under the axis; counted back from the last point, which always has one.
+    every = max(1, math.ceil(len(points) / 7))
     for i, ((label, value), (x, y)) in enumerate(zip(points, coords)):
         body.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{INK}"><title>{escape(label)}: {value:g}</title></circle>')
-        if i % every == 0 or i == len(points) - 1:
+        if (len(points) - 1 - i) % every == 0:
             body.append(f'<text x="{x:.1f}" y="{y - 7:.1f}" text-anchor="middle">{value:g}</text>')
             body.append(f'<text x="{x:.1f}" y="{TOP + plot_h + 16}" text-anchor="middle">{escape(label)}</text>')
     return _frame(title, desc, body, css="chart-line")
@@ -104,7 +128,8 @@ def line_chart(title: str, desc: str, points: Sequence[tuple[str, float]]) -> Ma
 
 def step_chart(title: str, desc: str, steps: Sequence[tuple[float, float]], x_max: float,
                x_ticks: Sequence[tuple[float, str]], marks: Sequence[tuple[float, float]] = ()) -> Markup:
-    """A falling step curve of shares in [0, 1] over x (a survival curve); ``marks`` are censored points."""
+    """A falling step curve of shares in [0, 1] over x (a survival curve); ``marks`` are the matches
+    still open, each drawn as a tick where it stands."""
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     body = _y_axis(1.0, plot_h, percent=True)
 
