@@ -23,7 +23,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from mentormatch.models import MatchFormat, ProgramKind, Role
+from mentormatch.models import ContactPolicy, MatchFormat, ProgramKind, Role
 from mentormatch.formkit import choices
 from mentormatch.passwords import password_problem
 
@@ -42,6 +42,19 @@ class ProgramForm(FlaskForm):
     description = TextAreaField("Description", validators=[Optional(), Length(max=4000)])
     parent_information = TextAreaField(
         "Information for parents (shown before consent)", validators=[Optional(), Length(max=10000)]
+    )
+    description_es = TextAreaField(
+        "Description in Spanish", validators=[Optional(), Length(max=4000)],
+        description="Shown to families who read the service in Spanish; left empty, they read the English.",
+    )
+    parent_information_es = TextAreaField(
+        "Information for parents in Spanish", validators=[Optional(), Length(max=10000)],
+        description="Shown before consent to families who read Spanish; left empty, they read the English.",
+    )
+    contact_policy = SelectField(
+        "What families see of their mentor's contact, once they accept the match",
+        choices=choices([(p.value, p.label) for p in ContactPolicy]),
+        description="Youth-protection practice: the mentor's work or program contact, where contact can be seen.",
     )
     min_age = IntegerField("Youngest age", validators=[InputRequired(), NumberRange(min=5, max=25)])
     max_age = IntegerField("Oldest age", validators=[InputRequired(), NumberRange(min=5, max=25)])

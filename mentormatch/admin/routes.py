@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from mentormatch import retention
@@ -10,18 +10,21 @@ from mentormatch.access import admin_required
 from mentormatch.admin import bp
 from mentormatch.admin.forms import AnonymiseForm, ProgramForm, StaffActiveForm, StaffForm
 from mentormatch.extensions import db
-from mentormatch.models import MatchFormat, Program, ProgramKind, Role, User, record_audit, utcnow
+from mentormatch.models import ContactPolicy, MatchFormat, Program, ProgramKind, Role, User, record_audit, utcnow
 
 PROGRAM_FIELDS = (
-    "name", "slug", "description", "parent_information", "min_age", "max_age",
+    "name", "slug", "description", "parent_information", "description_es", "parent_information_es",
+    "min_age", "max_age",
     "min_grade_completed", "grade_rule_until_age", "default_capacity",
     "checkins_first_month", "checkin_interval_days", "retention_years", "is_active",
 )
 
 
 def _program_snapshot(program: Program) -> dict:
-    data = {name: getattr(program, name) for name in PROGRAM_FIELDS if name != "parent_information"}
+    data = {name: getattr(program, name) for name in PROGRAM_FIELDS
+            if name not in ("parent_information", "parent_information_es")}
     data["kind"] = program.kind.value if program.kind else None
+    data["contact_policy"] = program.contact_policy.value if program.contact_policy else None
     data["match_format"] = program.match_format.value if program.match_format else None
     return data
 
@@ -65,6 +68,9 @@ def _edit_program(program: Program, new: bool):
     if not form.is_submitted():
         form.kind.data = program.kind.value if program.kind else ProgramKind.EXPLORING.value
         form.match_format.data = (program.match_format or MatchFormat.ONE_TO_ONE).value
+    if not form.is_submitted() or "contact_policy" not in request.form:
+        # Shown as its value; a form sent from a page older than the setting keeps the program's policy.
+        form.contact_policy.data = (program.contact_policy or ContactPolicy.WORK).value
     if form.validate_on_submit():
         clash = db.session.scalar(
             sa.select(Program).where(
@@ -81,6 +87,7 @@ def _edit_program(program: Program, new: bool):
             program.name = program.name.strip()
             program.kind = ProgramKind(form.kind.data)
             program.match_format = MatchFormat(form.match_format.data)
+            program.contact_policy = ContactPolicy(form.contact_policy.data)
             db.session.add(program)
             record_audit(current_user, "program.create" if new else "program.update", program,
                          before=before, after=_program_snapshot(program))
