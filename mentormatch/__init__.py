@@ -75,9 +75,12 @@ def create_app(overrides: Optional[dict[str, Any]] = None) -> Flask:
     app.view_functions["static"] = access.public(app.view_functions["static"])
     access.check_every_route_declared(app)
 
-    from mentormatch.reasons import reason_text
+    from mentormatch.family.vocabulary import gender_label
+    from mentormatch.reasons import reason_text, slots_text
 
     app.jinja_env.filters["reason_text"] = reason_text
+    app.jinja_env.filters["slots_text"] = slots_text
+    app.jinja_env.filters["gender_label"] = gender_label
     app.jinja_env.globals["row_url"] = row_url
     app.jinja_env.globals["filter_args"] = filter_args
 

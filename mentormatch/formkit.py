@@ -54,7 +54,17 @@ def _is_finite(value) -> bool:
 
 
 class DecimalField(_FiniteNumber, _DecimalField):
-    """WTForms' DecimalField, refusing NaN and infinity with a clear message."""
+    """WTForms' DecimalField, refusing NaN and infinity with a clear message.
+
+    A stored number is shown as a person would type it: "0" and "2.5", never "0.0".
+    """
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        if self.data is None:
+            return ""
+        return format(Decimal(str(self.data)).normalize(), "f")
 
 
 class FloatField(_FiniteNumber, _FloatField):

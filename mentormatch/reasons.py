@@ -26,11 +26,12 @@ def join_words(words: Iterable[str]) -> str:
 
 
 def slots_text(slots: Iterable[str]) -> str:
-    """Weekly slots in words: "Tuesday evening, Saturday morning"."""
+    """Weekly slots in words, in week order: "Tuesday evening, Saturday morning"."""
     days, parts = dict(DAYS), dict(PARTS_OF_DAY)
     chosen = set(slots)
-    ordered = [f"{day}-{part}" for part, _label in PARTS_OF_DAY for day in DAY_CODES if f"{day}-{part}" in chosen]
-    return ", ".join(f"{days[code[:3]]} {str(parts[code[4:]]).lower()}" for code in ordered)
+    ordered = [f"{day}-{part}" for day in DAY_CODES for part, _label in PARTS_OF_DAY if f"{day}-{part}" in chosen]
+    return ", ".join(_("%(day)s %(part_of_day)s", day=days[code[:3]], part_of_day=str(parts[code[4:]]).lower())
+                     for code in ordered)
 
 
 def as_written(term: str, sources: Sequence[str]) -> str:

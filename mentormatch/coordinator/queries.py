@@ -307,12 +307,13 @@ def proposals_statement(run_id: int, status: str):
             # A list row shows the reasons; the alternatives are read when a row is expanded.
             so.defer(MatchProposal.alternatives),
             # Each row has exactly one youth and one mentor, joined in the same query with only
-            # the columns a row shows (a full youth or mentor carries several JSON lists).
+            # the columns a row shows (a full youth or mentor carries several JSON lists); the
+            # goals and bio let the reasons quote words as they were written.
             so.joinedload(MatchProposal.application, innerjoin=True)
             .load_only(Application.youth_id, Application.program_id, Application.status)
             .joinedload(Application.youth, innerjoin=True)
-            .load_only(Youth.first_name, Youth.last_name, Youth.date_of_birth),
-            so.joinedload(MatchProposal.mentor, innerjoin=True).load_only(Mentor.user_id, Mentor.capacity)
+            .load_only(Youth.first_name, Youth.last_name, Youth.date_of_birth, Youth.goals),
+            so.joinedload(MatchProposal.mentor, innerjoin=True).load_only(Mentor.user_id, Mentor.capacity, Mentor.bio)
             .joinedload(Mentor.user, innerjoin=True).load_only(User.first_name, User.last_name),
         )
         .order_by(MatchProposal.score.desc(), MatchProposal.id.desc())

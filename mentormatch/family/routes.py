@@ -104,6 +104,8 @@ def add_child():
     form = ChildForm()
     if form.validate_on_submit():
         youth = journey.add_child(current_user, form.first_name.data, form.last_name.data, form.date_of_birth.data)
+        flash(_("%(name)s is added to your family. Now choose a program to apply to.", name=youth.first_name),
+              "success")
         return redirect(url_for("family.start", youth=youth.id))
     return render_template("family/add_child.html", form=form)
 

@@ -65,6 +65,17 @@ def slot_choices():
     return choices((code, f"{days[code[:3]]} {str(parts[code[4:]]).lower()}") for code in SLOT_CODES)
 
 
+# Short codes some older records hold for a gender.
+GENDER_ALIASES = {"f": "female", "m": "male", "x": "nonbinary", "non-binary": "nonbinary"}
+
+
+def gender_label(code: str) -> str:
+    """A stored gender in words ("male" -> "Male", "f" -> "Female"); empty stays empty."""
+    key = (code or "").strip().lower()
+    key = GENDER_ALIASES.get(key, key)
+    return str(dict(GENDERS).get(key, code or ""))
+
+
 def interest_label(tag: str) -> str:
     return str(INTEREST_LABELS.get(tag, tag))
 

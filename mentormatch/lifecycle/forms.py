@@ -43,8 +43,9 @@ class FirstMeetingForm(FlaskForm):
     at = TimeField("Time", validators=[InputRequired()])
     place = StringField("Place", validators=[DataRequired(), Length(max=200)])
     staff_member = SelectField("Staff member present", validators=[DataRequired()])
+    # Ids of their own: the commitment form on the same page has a guardian_name field too.
     guardian_name = StringField("Guardian attending", validators=[Length(max=160)],
-                                description="Required when the youth is under 18.")
+                                description="Required when the youth is under 18.", id="meeting-guardian-name")
     others = StringField("Others attending (optional)", validators=[Optional(), Length(max=300)])
     submit = SubmitField("Save the first meeting")
 
@@ -66,7 +67,7 @@ class CommitmentForm(FlaskForm):
     mentor_name = StringField("Mentor's typed name", validators=[DataRequired(), Length(max=160)])
     youth_name = StringField("Youth's typed name", validators=[DataRequired(), Length(max=160)])
     guardian_name = StringField("Guardian's typed name", validators=[Length(max=160)],
-                                description="Required when the youth is under 18.")
+                                description="Required when the youth is under 18.", id="commitment-guardian-name")
     staff_name = StringField("Staff member's typed name", validators=[DataRequired(), Length(max=160)])
     signed_on = DateField("Date signed", validators=[InputRequired(), not_in_future])
     submit = SubmitField("Record the signed commitment")

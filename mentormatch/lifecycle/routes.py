@@ -62,7 +62,9 @@ def _page(match, **forms):
     youth, mentor = match.youth, match.mentor.user
     defaults = {
         "meeting_form": _first_meeting_form(match),
-        "held_form": MeetingHeldForm(held_on=match.first_meeting_at.date() if match.first_meeting_at else date.today()),
+        # The scheduled day once it has come; before it, today (a date held cannot be in the future).
+        "held_form": MeetingHeldForm(held_on=min(match.first_meeting_at.date(), date.today())
+                                     if match.first_meeting_at else date.today()),
         "commitment_form": CommitmentForm(minor=match.youth.is_minor(), mentor_name=mentor.full_name,
                                           youth_name=youth.full_name, staff_name=current_user.full_name,
                                           guardian_name=youth.guardian.full_name if youth.guardian and match.youth.is_minor() else "",

@@ -52,7 +52,7 @@ def clearance_states(mentor: Mentor, on: Optional[date] = None) -> list[Clearanc
 
 def _judge(record: Optional[Clearance], on: date) -> tuple[str, str]:
     if record is None:
-        return "missing", "Missing: record it below."
+        return "missing", "Record it below."
     if not record.passed:
         return "not_passed", "Not passed: talk to your coordinator."
     if record.expires_on is not None and record.expires_on < on:
@@ -64,6 +64,17 @@ def _judge(record: Optional[Clearance], on: date) -> tuple[str, str]:
     if record.expires_on is None:
         return "current", "Verified; does not expire."
     return "current", f"Verified; valid until {record.expires_on.isoformat()}."
+
+
+def next_to_record(mentor: Mentor, after: Optional[ClearanceKind] = None) -> Optional[ClearanceKind]:
+    """The clearance the mentor most likely records next: the first one missing or lapsed (after
+    `after`, the one just recorded, when there is one), so the form need not be set again each time."""
+    needed = [s.kind for s in clearance_states(mentor) if s.state in ("missing", "lapsed")]
+    if after is not None and after in REQUIRED_CLEARANCES:
+        order = list(REQUIRED_CLEARANCES)
+        later = [k for k in needed if order.index(k) > order.index(after)]
+        needed = later + [k for k in needed if k not in later]
+    return needed[0] if needed else None
 
 
 def record_clearance(mentor: Mentor, actor: User, kind: ClearanceKind, completed_on: date,

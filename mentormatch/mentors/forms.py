@@ -4,8 +4,17 @@ from __future__ import annotations
 from datetime import date
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
+from wtforms import DateField, EmailField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 
 from mentormatch.family.forms import ZIP_PATTERN, CheckboxesField, at_least_one, zip_is_real
 from mentormatch.family.vocabulary import GENDERS, interest_choices, language_choices, slot_choices
@@ -26,6 +35,16 @@ class ProfileForm(FlaskForm):
         places=1,
         validators=[InputRequired(message="Enter a number (0 is fine)."), NumberRange(min=0, max=60)],
         description="Coaching, teaching, youth ministry, Explorer advising and the like.",
+    )
+    work_email = EmailField(
+        "Work or program e-mail",
+        validators=[Optional(), Email(message="Enter an e-mail address, such as d.reyes@police.example.gov."),
+                    Length(max=254)],
+        description="What a family sees once they accept the match; your own address stays private.",
+    )
+    work_phone = StringField(
+        "Work or program phone (optional)", validators=[Optional(), Length(max=32)],
+        description="A desk or program phone. Whether families also see your own phone is the program's rule.",
     )
     bio = TextAreaField(
         "About you and your experience with youth",

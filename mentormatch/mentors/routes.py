@@ -11,13 +11,13 @@ from mentormatch.access import roles_required
 from mentormatch.extensions import db
 from mentormatch.family.vocabulary import DAYS, PARTS_OF_DAY
 from mentormatch.mentors import bp
-from mentormatch.mentors.clearances import clearance_states, record_clearance, save_profile
+from mentormatch.mentors.clearances import clearance_states, next_to_record, record_clearance, save_profile
 from mentormatch.mentors.forms import ClearanceForm, ProfileForm
 from mentormatch.models import ClearanceKind, Mentor, MentorStatus, Program, Role
 
 mentor_required = roles_required(Role.MENTOR)
-PROFILE_FIELDS = ("agency", "unit", "badge_number", "years_of_service", "youth_experience_years", "bio",
-                  "interests", "languages", "gender", "zip_code", "availability", "capacity")
+PROFILE_FIELDS = ("agency", "unit", "badge_number", "years_of_service", "youth_experience_years", "work_email",
+                  "work_phone", "bio", "interests", "languages", "gender", "zip_code", "availability", "capacity")
 
 
 def get_own_mentor_or_404() -> Mentor:
@@ -60,6 +60,8 @@ def _save_profile(mentor: Mentor, form: ProfileForm) -> None:
         if isinstance(value, Decimal):
             value = float(value)
         values[name] = value
+    values["work_email"] = (values["work_email"] or "").lower() or None
+    values["work_phone"] = values["work_phone"] or None
     chosen = set(form.programs.data)
     save_profile(mentor, current_user, values, [p for p in _active_programs() if p.id in chosen])
 
@@ -69,13 +71,15 @@ def _save_profile(mentor: Mentor, form: ProfileForm) -> None:
 def clearances():
     """See what is missing, unverified, expiring or lapsed, and record a new clearance."""
     mentor = get_own_mentor_or_404()
-    form = ClearanceForm(kind=request.args.get("kind"))
+    suggested = next_to_record(mentor)
+    form = ClearanceForm(kind=request.args.get("kind") or (suggested.value if suggested else None))
     if form.validate_on_submit():
         kind = ClearanceKind(form.kind.data)
         record_clearance(mentor, current_user, kind, form.completed_on.data, form.expires_on.data,
                          form.reference.data or "")
         flash(f"{kind.label} recorded. A coordinator will verify it.", "success")
-        return redirect(url_for("mentors.clearances"))
+        following = next_to_record(mentor, after=kind)
+        return redirect(url_for("mentors.clearances", kind=following.value if following else None))
     return render_template(
         "mentors/clearances.html", form=form, mentor=mentor, states=clearance_states(mentor),
         approved=mentor.status is MentorStatus.APPROVED,

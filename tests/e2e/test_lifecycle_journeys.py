@@ -55,7 +55,7 @@ def test_a_safety_concern_logged_in_a_check_in_is_on_the_dashboard_at_once(page,
     expect(alerts.get_by_role("link", name="Camila Reyes with Dana Nguyen")).to_be_visible()
     expect(alerts.get_by_text("Mentor offered a ride home")).to_be_visible()
 
-    alerts.get_by_role("button", name="Resolved").click()
+    alerts.get_by_role("button", name="Mark resolved").click()
     expect(page.locator("#safety-alerts").get_by_text("No unresolved safety concern.")).to_be_visible()
     expect(page.get_by_text("Mentor offered a ride home")).to_have_count(0)
 

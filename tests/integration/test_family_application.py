@@ -227,7 +227,7 @@ def test_review_step_shows_every_answer_and_the_programs_parent_information(brow
     application = start(browser, child, program)
     family_flow.fill_steps(browser, application.id)
     page = browser.get(f"/family/applications/{application.id}/review").get_data(as_text=True)
-    for text in ("Ana Lopez", "robotics", "2 times a week", "Mentor must speak Spanish", "Up to 10 miles",
+    for text in ("Ana Lopez", "robotics", "Tuesday evening, Saturday morning", "Mentor must speak Spanish", "Up to 10 miles",
                  "Meetings happen at the station with staff present.", "Type your full name as your signature"):
         assert text in page
 
