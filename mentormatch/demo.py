@@ -130,6 +130,13 @@ def _programs() -> list[Program]:
             parent_information="Explorers meet Tuesdays 6-8 pm at 300 Richards Blvd. Two adult "
                                "leaders aged 21 or over attend every outing. Youth-protection rules "
                                "forbid private one-on-one contact, including messages.",
+            description_es="Law Enforcement Exploring: reuniones semanales, patrullas acompañadas desde "
+                           "los 18 años, formación en patrulla, investigación de escenas del crimen y "
+                           "despacho, y competencias.",
+            parent_information_es="Los Explorers se reúnen los martes de 6 a 8 pm en 300 Richards Blvd. "
+                                  "Dos líderes adultos de 21 años o más asisten a cada salida. Las reglas "
+                                  "de protección de menores prohíben el contacto privado a solas, "
+                                  "incluidos los mensajes.",
             min_age=14, max_age=20, min_grade_completed=8, grade_rule_until_age=15,
             match_format=MatchFormat.GROUP, default_capacity=3,
         ),
@@ -142,6 +149,11 @@ def _programs() -> list[Program]:
             parent_information="Mentors are screened with a Live Scan background check and "
                                "trained in youth protection and mandated reporting (AB 506). "
                                "A staff member attends the first meeting.",
+            description_es="Mentoría individual con un agente durante un año escolar: metas, planes de "
+                           "estudios y de carrera, proyectos comunitarios.",
+            parent_information_es="Los mentores pasan una verificación de antecedentes Live Scan y reciben "
+                                  "capacitación en protección de menores y en la obligación de denunciar "
+                                  "(AB 506). Un miembro del personal asiste a la primera reunión.",
             min_age=12, max_age=18, match_format=MatchFormat.ONE_TO_ONE, default_capacity=2,
         ),
         Program(
@@ -152,6 +164,10 @@ def _programs() -> list[Program]:
                         "a 2.5 GPA and an interview are required.",
             parent_information="Cadets take part in department training and community events "
                                "under the supervision of the Youth Services Unit.",
+            description_es="Programa orientado a la carrera, con especialidades en escenas del crimen, "
+                           "despacho, informática y archivos; se piden un promedio de 2.5 y una entrevista.",
+            parent_information_es="Los cadetes participan en la formación del departamento y en eventos "
+                                  "comunitarios bajo la supervisión de la Unidad de Servicios Juveniles.",
             min_age=14, max_age=20, match_format=MatchFormat.ONE_TO_ONE, default_capacity=2,
         ),
     ]
@@ -223,6 +239,9 @@ def _mentors(rng: random.Random, programs: list[Program], coordinator: User, tod
             zip_code=rng.choice(SACRAMENTO_ZIPS),
             availability=_slots(rng, rng.randint(3, 7)),
             capacity=rng.choice([1, 2, 2, 3]),
+            # The department's own address and desk line: what a family sees once they accept.
+            work_email=f"{first[0].lower()}{last.lower()}{i}@police.sacramento.example.gov",
+            work_phone=f"916-808-{5000 + i:04d}",
         )
         mentor.programs = rng.sample(programs, rng.randint(1, 2)) if i else programs[1:]
         # Most mentors are cleared; some lapsed, some expiring soon, a few still in screening.
