@@ -13,7 +13,15 @@ import numpy as np
 
 from matching.assignment import Assignment, assign_exact, count_blocking_pairs
 from matching.config import FACTORS, MatchConfig
-from matching.explain import Reason, pair_reasons, pair_reasons_batch, unmatched_reason
+from matching.explain import (
+    Reason,
+    exclusion_data,
+    exclusion_text,
+    pair_reasons,
+    pair_reasons_batch,
+    unmatched_code,
+    unmatched_text,
+)
 from matching.features import RULE_LABELS, RULES, FeatureModel
 from matching.profiles import Mentor, Youth, check_unique_ids
 
@@ -39,34 +47,29 @@ def _collector_paused() -> Iterator[None]:
 
 @dataclass(frozen=True)
 class Exclusion:
-    """The first hard rule, in :data:`matching.RULES` order, that rules a pair out."""
+    """The first hard rule, in :data:`matching.RULES` order, that rules a pair out.
+
+    ``code`` (the rule) and ``data`` say what ``text`` says in English, for any
+    language; see :mod:`matching.explain` for the table.
+    """
 
     rule: str
     label: str
     text: str
+    data: dict = field(default_factory=dict, hash=False)
+
+    @property
+    def code(self) -> str:
+        """The stable machine code of this exclusion: its rule."""
+        return self.rule
+
+    def to_dict(self) -> dict:
+        return {"rule": self.rule, "code": self.code, "label": self.label, "text": self.text, "data": self.data}
 
 
 def _exclusion(model: FeatureModel, i: int, j: int, rule: str) -> Exclusion:
-    youth, mentor = model.youth[i], model.mentors[j]
-    if rule == "gender":
-        text = f"Youth asked for a {youth.mentor_gender_preference} mentor"
-    elif rule == "language":
-        text = f"Mentor does not speak {youth.required_language}"
-    elif rule == "distance":
-        miles, limit = model.zip_miles[model.zip_y[i], model.zip_m[j]], model.travel_limit[i]
-        if np.isfinite(miles):
-            text = f"{miles:.1f} miles apart, over the {limit:g}-mile limit"
-        else:
-            text = f"ZIP code unknown, so the {limit:g}-mile limit can't be checked"
-    else:
-        text = {
-            "program": "Mentor is not in any of the youth's programs",
-            "cleared": "Mentor is not cleared",
-            "capacity": f"Mentor has no free place ({mentor.active_mentees} of {mentor.capacity} taken)",
-            "availability": "No shared weekly time slot",
-            "do_not_match": "A coordinator marked this pair do not match",
-        }[rule]
-    return Exclusion(rule, RULE_LABELS[rule], text)
+    data = exclusion_data(model, i, j, rule)
+    return Exclusion(rule, RULE_LABELS[rule], exclusion_text(rule, data), data)
 
 
 @dataclass
@@ -153,10 +156,19 @@ class Proposal:
 
 @dataclass(frozen=True)
 class Unmatched:
-    """A youth left without a mentor, and why."""
+    """A youth left without a mentor, and why.
+
+    ``reason`` is the English sentence; ``code`` and ``data`` say the same for
+    any language (see :mod:`matching.explain` for the table).
+    """
 
     youth_id: str | int
     reason: str
+    code: str
+    data: dict = field(hash=False)
+
+    def to_dict(self) -> dict:
+        return {"youth_id": self.youth_id, "reason": self.reason, "code": self.code, "data": self.data}
 
 
 @dataclass(frozen=True)
@@ -227,10 +239,9 @@ class MatchResult:
         for start in range(0, len(rows), 1024):
             block = rows[start : start + 1024]
             feasible = (model.objective_rows(block) > -np.inf).sum(axis=1)
-            out.extend(
-                Unmatched(model.youth[i].id, unmatched_reason(model, i, int(k)))
-                for i, k in zip(block.tolist(), feasible.tolist())
-            )
+            for i, k in zip(block.tolist(), feasible.tolist()):
+                code, data = unmatched_code(model, i, k)
+                out.append(Unmatched(model.youth[i].id, unmatched_text(code, data), code, data))
         return out
 
     @property

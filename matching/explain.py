@@ -1,15 +1,114 @@
-"""Plain-words reasons for a proposed pair and for a youth left unmatched."""
+"""Reasons for a proposed pair, an excluded pair and a youth left unmatched: codes, data and English.
+
+Every reason carries a stable machine ``code`` and a JSON-safe ``data`` dict
+holding everything needed to write its sentence in any language; ``text`` is
+the English sentence, written from ``code`` and ``data`` by the functions here
+(:func:`reason_text`, :func:`exclusion_text`, :func:`unmatched_text`), so the
+data can never say less than the text. An app renders ``code`` and ``data`` in
+the viewer's language and never parses ``text``. Codes are stable: a new
+variant gets a new code, an old code keeps its meaning and keys.
+
+Pair reasons (:class:`Reason`, one per factor)
+----------------------------------------------
+=======================  ==================================  ==========================================
+code                     data keys                           English ``text``
+=======================  ==================================  ==========================================
+``interests.shared``     ``shared``: list of str             "Both into K9 and robotics"
+``interests.none``       --                                  "No shared interests"
+``text.shared``          ``terms``: list of str, heaviest    "Goals and experience both mention
+                         first (at most 3)                   forensics and explorers"
+``text.none``            --                                  "Goals and experience have no words in
+                                                             common"
+``languages.shared``     ``languages``: list of str          "Both speak English and Spanish"
+``languages.none``       --                                  "No shared language"
+``availability.shared``  ``slots``: list of slot codes in    "Share Sat morning, Tue and Thu evenings"
+                         week order (``"tue-evening"``)
+``availability.none``    --                                  "No shared time slots"
+``distance.same_zip``    ``zip``: str                        "Same ZIP code (95823)"
+``distance.miles``       ``miles``: float, 1 decimal         "3.3 miles apart"
+``distance.unknown``     --                                  "Distance unknown (ZIP code not found)"
+``experience.years``     ``years``: float; ``age_gap``: int  "4 years with youth, 20 years older"
+                         or null (mentor's age unknown)      ("4 years with youth" when null)
+``experience.new``       ``age_gap``: int or null            "New to mentoring youth, 20 years older"
+``legacy``               --                                  a row stored before codes existed:
+                                                             show its stored ``text``
+=======================  ==================================  ==========================================
+
+Lists of interests and languages are the youth's own spelling, sorted. ``age_gap``
+is the mentor's age minus the youth's and may be negative.
+
+Excluded pairs (:class:`matching.Exclusion`; ``code`` is the rule)
+------------------------------------------------------------------
+================  ===========================================  ==============================================
+code              data keys                                    English ``text``
+================  ===========================================  ==============================================
+``program``       ``programs``: the youth's program ids        "Mentor is not in any of the youth's programs"
+``cleared``       --                                           "Mentor is not cleared"
+``capacity``      ``capacity``: int; ``active``: int           "Mentor has no free place (2 of 2 taken)"
+``gender``        ``wanted``: str                              "Youth asked for a female mentor"
+``language``      ``language``: str                            "Mentor does not speak Hmong"
+``distance``      ``miles``: float, 1 decimal; ``limit``:      "12.4 miles apart, over the 10-mile limit"
+                  float
+``distance``      ``unknown_zip``: true; ``limit``: float      "ZIP code unknown, so the 10-mile limit can't
+                                                               be checked"
+``availability``  --                                           "No shared weekly time slot"
+``do_not_match``  --                                           "A coordinator marked this pair do not match"
+================  ===========================================  ==============================================
+
+Unmatched youth (:class:`matching.Unmatched`)
+---------------------------------------------
+===============  =============================================  =============================================
+code             data keys                                      English ``reason``
+===============  =============================================  =============================================
+``competition``  ``feasible_mentors``: int >= 1                 "All 2 feasible mentors were filled by closer
+                                                                fits" ("The only feasible mentor was filled
+                                                                by a closer fit" for 1)
+``no_mentors``   --                                             "No mentors in this run"
+``unknown_zip``  ``zip``: str ("" when none was given);         "ZIP code 00000 is unknown, so the 5-mile
+                 ``limit``: float                               travel limit can't be checked" ("No ZIP code
+                                                                was given, so ..." for "")
+``no_feasible``  ``conditions``: rule codes, in rule order,     "No cleared mentor who speaks Hmong within 15
+                 that together left no mentor; and per          miles"
+                 condition: ``programs`` (list of the youth's
+                 program ids, empty for none) for ``program``,
+                 ``wanted`` for ``gender``, ``language`` for
+                 ``language``, ``limit`` for ``distance``
+===============  =============================================  =============================================
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 import scipy.sparse as sp
 
 from matching.config import FACTOR_LABELS, FACTORS
 from matching.features import RULES, FeatureModel
-from matching.profiles import DAYS, PARTS_OF_DAY
+from matching.profiles import DAYS, PARTS_OF_DAY, SLOT_CODES
+
+REASON_CODES = (
+    "interests.shared",
+    "interests.none",
+    "text.shared",
+    "text.none",
+    "languages.shared",
+    "languages.none",
+    "availability.shared",
+    "availability.none",
+    "distance.same_zip",
+    "distance.miles",
+    "distance.unknown",
+    "experience.years",
+    "experience.new",
+    "legacy",
+)
+"""Every :attr:`Reason.code` the engine writes (``legacy`` only from :meth:`Reason.from_dict`)."""
+
+UNMATCHED_CODES = ("competition", "no_mentors", "unknown_zip", "no_feasible")
+"""Every :attr:`matching.Unmatched.code`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,16 +116,38 @@ class Reason:
     """One factor's part in a pair's score.
 
     ``contribution`` is the factor's weighted similarity; the contributions of a
-    pair sum to its score.
+    pair sum to its score. ``code`` and ``data`` say the same as the English
+    ``text`` in a form any language can render (see the table above).
     """
 
     factor: str
     label: str
     contribution: float
     text: str
+    code: str = "legacy"
+    data: dict = field(default_factory=dict, hash=False)
 
     def to_dict(self) -> dict:
-        return {"factor": self.factor, "label": self.label, "contribution": self.contribution, "text": self.text}
+        return {
+            "factor": self.factor,
+            "label": self.label,
+            "contribution": self.contribution,
+            "text": self.text,
+            "code": self.code,
+            "data": self.data,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Reason:
+        """Inverse of :meth:`to_dict`; a row stored before codes existed gets code ``legacy``."""
+        return cls(
+            factor=data["factor"],
+            label=data["label"],
+            contribution=float(data["contribution"]),
+            text=data["text"],
+            code=data.get("code", "legacy"),
+            data=dict(data.get("data") or {}),
+        )
 
 
 def join_words(words: list[str]) -> str:
@@ -43,13 +164,19 @@ def _display(labels: set[str], originals: frozenset[str]) -> list[str]:
 
 
 def describe_slots(slots: set[str]) -> str:
-    """``{"tue-evening", "thu-evening", "sat-morning"}`` -> ``"Tue and Thu evenings, Sat morning"``."""
+    """``{"tue-evening", "thu-evening", "sat-morning"}`` -> ``"Sat morning, Tue and Thu evenings"``."""
     groups = []
     for part in PARTS_OF_DAY:
         days = [day.capitalize() for day in DAYS if f"{day}-{part}" in slots]
         if days:
             groups.append(f"{join_words(days)} {part}{'s' if len(days) > 1 else ''}")
     return ", ".join(groups)
+
+
+@lru_cache(maxsize=4096)
+def _slot_words(slots: tuple[str, ...]) -> str:
+    # Few distinct sets of shared slots recur across thousands of pairs.
+    return describe_slots(set(slots))
 
 
 def _top_shared_terms(model: FeatureModel, rows: np.ndarray, cols: np.ndarray, top: int = 3) -> list[list[str]]:
@@ -82,6 +209,100 @@ def _top_shared_terms(model: FeatureModel, rows: np.ndarray, cols: np.ndarray, t
     return shared
 
 
+def reason_text(code: str, data: dict) -> str:
+    """The English sentence of a pair reason (see the table in this module's docstring)."""
+    if code == "interests.shared":
+        return f"Both into {join_words(data['shared'])}"
+    if code == "text.shared":
+        return "Goals and experience both mention " + join_words(data["terms"])
+    if code == "languages.shared":
+        return f"Both speak {join_words(data['languages'])}"
+    if code == "availability.shared":
+        return f"Share {_slot_words(tuple(data['slots']))}"
+    if code == "distance.same_zip":
+        return f"Same ZIP code ({data['zip']})"
+    if code == "distance.miles":
+        return f"{data['miles']:.1f} miles apart"
+    if code in ("experience.years", "experience.new"):
+        text = f"{data['years']:g} years with youth" if code == "experience.years" else "New to mentoring youth"
+        return text if data["age_gap"] is None else f"{text}, {data['age_gap']} years older"
+    return {
+        "interests.none": "No shared interests",
+        "text.none": "Goals and experience have no words in common",
+        "languages.none": "No shared language",
+        "availability.none": "No shared time slots",
+        "distance.unknown": "Distance unknown (ZIP code not found)",
+    }[code]
+
+
+def exclusion_text(rule: str, data: dict) -> str:
+    """The English sentence of an excluded pair (see the table in this module's docstring)."""
+    if rule == "gender":
+        return f"Youth asked for a {data['wanted']} mentor"
+    if rule == "language":
+        return f"Mentor does not speak {data['language']}"
+    if rule == "capacity":
+        return f"Mentor has no free place ({data['active']} of {data['capacity']} taken)"
+    if rule == "distance" and data.get("unknown_zip"):
+        return f"ZIP code unknown, so the {data['limit']:g}-mile limit can't be checked"
+    if rule == "distance":
+        return f"{data['miles']:.1f} miles apart, over the {data['limit']:g}-mile limit"
+    return {
+        "program": "Mentor is not in any of the youth's programs",
+        "cleared": "Mentor is not cleared",
+        "availability": "No shared weekly time slot",
+        "do_not_match": "A coordinator marked this pair do not match",
+    }[rule]
+
+
+def exclusion_data(model: FeatureModel, i: int, j: int, rule: str) -> dict:
+    """What :func:`exclusion_text` needs to say why ``rule`` excludes youth ``i`` and mentor ``j``."""
+    youth, mentor = model.youth[i], model.mentors[j]
+    if rule == "program":
+        return {"programs": sorted(youth.programs, key=str)}
+    if rule == "capacity":
+        return {"capacity": mentor.capacity, "active": mentor.active_mentees}
+    if rule == "gender":
+        return {"wanted": youth.mentor_gender_preference}
+    if rule == "language":
+        return {"language": youth.required_language}
+    if rule == "distance":
+        miles, limit = model.zip_miles[model.zip_y[i], model.zip_m[j]], float(model.travel_limit[i])
+        if np.isfinite(miles):
+            return {"miles": round(float(miles), 1), "limit": limit}
+        return {"unknown_zip": True, "limit": limit}
+    return {}
+
+
+def _pair_codes(
+    youth, mentor, terms: list[str], miles: float, slot_cache: dict
+) -> list[tuple[str, dict]]:
+    """``(code, data)`` of each factor's reason for one pair, in :data:`FACTORS` order."""
+    shared = {t.casefold() for t in youth.interests} & {t.casefold() for t in mentor.interests}
+    spoken = {t.casefold() for t in youth.languages} & {t.casefold() for t in mentor.languages}
+    common = youth.slots & mentor.slots
+    if common not in slot_cache:
+        slot_cache[common] = tuple(code for code in SLOT_CODES if code in common)
+    if not math.isfinite(miles):
+        distance = ("distance.unknown", {})
+    elif youth.zip == mentor.zip:
+        distance = ("distance.same_zip", {"zip": youth.zip})
+    else:
+        distance = ("distance.miles", {"miles": round(miles, 1)})
+    years = mentor.youth_experience_years
+    age_gap = None if mentor.age is None else mentor.age - youth.age
+    return [
+        ("interests.shared", {"shared": _display(shared, youth.interests)}) if shared else ("interests.none", {}),
+        ("text.shared", {"terms": terms}) if terms else ("text.none", {}),
+        ("languages.shared", {"languages": _display(spoken, youth.languages)}) if spoken else ("languages.none", {}),
+        ("availability.shared", {"slots": list(slot_cache[common])}) if common else ("availability.none", {}),
+        distance,
+        ("experience.years", {"years": float(years), "age_gap": age_gap})
+        if years > 0
+        else ("experience.new", {"age_gap": age_gap}),
+    ]
+
+
 def pair_reasons_batch(
     model: FeatureModel, rows: np.ndarray, cols: np.ndarray, similarities: np.ndarray
 ) -> list[list[Reason]]:
@@ -101,41 +322,16 @@ def pair_reasons_batch(
     """
     rows, cols = np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64)
     shared_terms = _top_shared_terms(model, rows, cols)
-    miles = model.pair_miles(rows, cols)
+    miles = model.pair_miles(rows, cols).tolist()
     contributions = (np.asarray(similarities) * model.weights).tolist()
-    slot_words: dict[frozenset, str] = {}
+    slot_cache: dict[frozenset, tuple[str, ...]] = {}
     labels = [FACTOR_LABELS[f] for f in FACTORS]
     out = []
     for p, (i, j) in enumerate(zip(rows.tolist(), cols.tolist())):
-        youth, mentor = model.youth[i], model.mentors[j]
-        texts = []
-        shared = {t.casefold() for t in youth.interests} & {t.casefold() for t in mentor.interests}
-        texts.append(f"Both into {join_words(_display(shared, youth.interests))}" if shared else "No shared interests")
-        words = shared_terms[p]
-        texts.append(
-            "Goals and experience both mention " + join_words(words)
-            if words
-            else "Goals and experience have no words in common"
-        )
-        spoken = {t.casefold() for t in youth.languages} & {t.casefold() for t in mentor.languages}
-        texts.append(f"Both speak {join_words(_display(spoken, youth.languages))}" if spoken else "No shared language")
-        common = youth.slots & mentor.slots
-        if common not in slot_words:
-            slot_words[common] = f"Share {describe_slots(common)}" if common else "No shared time slots"
-        texts.append(slot_words[common])
-        if not np.isfinite(miles[p]):
-            texts.append("Distance unknown (ZIP code not found)")
-        elif youth.zip == mentor.zip:
-            texts.append(f"Same ZIP code ({youth.zip})")
-        else:
-            texts.append(f"{miles[p]:.1f} miles apart")
-        years = mentor.youth_experience_years
-        experience = f"{years:g} years with youth" if years > 0 else "New to mentoring youth"
-        if mentor.age is not None:
-            experience += f", {mentor.age - youth.age} years older"
-        texts.append(experience)
+        codes = _pair_codes(model.youth[i], model.mentors[j], shared_terms[p], miles[p], slot_cache)
         reasons = [
-            Reason(factor, labels[f], contributions[p][f], texts[f]) for f, factor in enumerate(FACTORS)
+            Reason(FACTORS[f], labels[f], contributions[p][f], reason_text(code, data), code, data)
+            for f, (code, data) in enumerate(codes)
         ]
         reasons.sort(key=lambda reason: -reason.contribution)
         out.append(reasons)
@@ -156,40 +352,71 @@ def pair_reasons(model: FeatureModel, i: int, j: int, similarities: np.ndarray) 
     return pair_reasons_batch(model, np.array([i]), np.array([j]), np.asarray(similarities)[None, :])[0]
 
 
-def unmatched_reason(model: FeatureModel, i: int, feasible_mentors: int) -> str:
-    """Why youth ``i`` got no mentor, in plain words.
-
-    With feasible mentors the reason is competition; without, the text names the
-    youth's conditions, in rule order, up to the one that leaves no mentor.
-    """
-    if feasible_mentors == 1:
-        return "The only feasible mentor was filled by a closer fit"
-    if feasible_mentors:
-        return f"All {feasible_mentors} feasible mentors were filled by closer fits"
-    if model.m == 0:
-        return "No mentors in this run"
-    youth, limit = model.youth[i], model.travel_limit[i]
-    phrases = {
-        "program": "in " + join_words(sorted(map(str, youth.programs))) if youth.programs else "in any program",
+def _condition_phrase(rule: str, data: dict) -> str:
+    """How one condition of an unmatched youth reads in "No ... mentor ..."."""
+    if rule == "program":
+        return "in " + join_words([str(p) for p in data["programs"]]) if data["programs"] else "in any program"
+    if rule == "gender":
+        return f"who is {data['wanted']}"
+    if rule == "language":
+        return f"who speaks {data['language']}"
+    if rule == "distance":
+        return f"within {data['limit']:g} miles"
+    return {
         "cleared": "cleared",
         "capacity": "with a free place",
-        "gender": f"who is {youth.mentor_gender_preference}",
-        "language": f"who speaks {youth.required_language}",
-        "distance": f"within {limit:g} miles",
         "availability": "sharing a weekly time slot",
         "do_not_match": "off the do-not-match list",
+    }[rule]
+
+
+def unmatched_text(code: str, data: dict) -> str:
+    """The English reason a youth is unmatched (see the table in this module's docstring)."""
+    if code == "competition":
+        count = data["feasible_mentors"]
+        if count == 1:
+            return "The only feasible mentor was filled by a closer fit"
+        return f"All {count} feasible mentors were filled by closer fits"
+    if code == "no_mentors":
+        return "No mentors in this run"
+    if code == "unknown_zip":
+        where = f"ZIP code {data['zip']} is unknown" if data["zip"] else "No ZIP code was given"
+        return f"{where}, so the {data['limit']:g}-mile travel limit can't be checked"
+    conditions = data["conditions"]
+    before = [_condition_phrase(rule, data) for rule in conditions if rule == "cleared"]
+    after = [_condition_phrase(rule, data) for rule in conditions if rule != "cleared"]
+    return " ".join(["No", *before, "mentor", *after])
+
+
+def unmatched_code(model: FeatureModel, i: int, feasible_mentors: int) -> tuple[str, dict]:
+    """Why youth ``i`` got no mentor, as ``(code, data)`` for :func:`unmatched_text`.
+
+    With feasible mentors the reason is competition; without, the data names the
+    youth's conditions, in rule order, up to the one that leaves no mentor.
+    """
+    if feasible_mentors:
+        return "competition", {"feasible_mentors": int(feasible_mentors)}
+    if model.m == 0:
+        return "no_mentors", {}
+    youth, limit = model.youth[i], float(model.travel_limit[i])
+    values = {
+        "program": {"programs": sorted(youth.programs, key=str)},
+        "gender": {"wanted": youth.mentor_gender_preference},
+        "language": {"language": youth.required_language},
+        "distance": {"limit": limit},
     }
     fails = model.rule_failures(np.array([i]))[:, 0, :]
     remaining = np.ones(model.m, dtype=bool)
-    before, after = [], []
+    conditions: list[str] = []
+    data: dict = {"conditions": conditions}
     for rule_index, rule in enumerate(RULES):
         if not (fails[rule_index] & remaining).any():
             continue
         if rule == "distance" and not np.isfinite(model.zip_miles[model.zip_y[i], model.zip_y[i]]):
-            where = f"ZIP code {youth.zip} is unknown" if youth.zip else "No ZIP code was given"
-            return f"{where}, so the {limit:g}-mile travel limit can't be checked"
-        (before if rule == "cleared" else after).append(phrases[rule])
+            return "unknown_zip", {"zip": youth.zip, "limit": limit}
+        conditions.append(rule)
+        data.update(values.get(rule, {}))
         remaining &= ~fails[rule_index]
         if not remaining.any():
             break
-    return " ".join(["No", *before, "mentor", *after])
+    return "no_feasible", data
