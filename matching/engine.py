@@ -12,7 +12,8 @@ from functools import cached_property
 import numpy as np
 
 from matching.assignment import Assignment, assign_exact, count_blocking_pairs
-from matching.config import FACTORS, MatchConfig
+from matching.additive import LastingChance
+from matching.config import MatchConfig
 from matching.explain import (
     Reason,
     exclusion_data,
@@ -82,7 +83,8 @@ class Scores:
         Weighted score in [0, 1] (computed for infeasible pairs too).
     feasible : ndarray of bool, shape (n, m)
     factors : ndarray of float64, shape (6, n, m)
-        Per-factor similarity in :data:`matching.FACTORS` order.
+        Per-factor similarity in :data:`matching.FACTORS` order; with a learned
+        model, each feature's contribution, shape (F, n, m), in ``factor_names`` order.
     """
 
     similarity: np.ndarray
@@ -91,9 +93,20 @@ class Scores:
     model: FeatureModel = field(repr=False)
     rule_code: np.ndarray = field(repr=False)
 
+    @property
+    def factor_names(self) -> tuple[str, ...]:
+        """Names along the first axis of ``factors``: :data:`matching.FACTORS`, or the learned model's features."""
+        return tuple(self.model.factor_names)
+
     def contributions(self, i: int, j: int) -> dict[str, float]:
-        """Weighted similarity per factor for youth ``i`` and mentor ``j``; they sum to the score."""
-        return {f: float(self.model.weights[k] * self.factors[k, i, j]) for k, f in enumerate(FACTORS)}
+        """Contribution per factor (or learned feature) for youth ``i`` and mentor ``j``; they sum to the score."""
+        return {f: float(self.model.weights[k] * self.factors[k, i, j]) for k, f in enumerate(self.model.factor_names)}
+
+    def lasting_chance(self, i: int, j: int) -> LastingChance | None:
+        """How often matches like youth ``i`` with mentor ``j`` lasted a year; None without a learned
+        model or with too little history (see :meth:`matching.additive.AdditiveModel.lasting_chance`)."""
+        learned = self.model.config.model
+        return None if learned is None else learned.lasting_chance(float(self.similarity[i, j]))
 
     def reasons(self, i: int, j: int) -> list[Reason]:
         """Plain-words reasons for the pair, largest contribution first."""
@@ -196,6 +209,25 @@ class MatchResult:
         self._assignment = assignment
         self.timings = timings
         self.config = model.config
+
+    @property
+    def model_id(self) -> str | None:
+        """Id of the learned model that scored this run; None for the weighted factors."""
+        return self.config.model_id
+
+    def lasting_chance(self, youth_id: str | int) -> LastingChance | None:
+        """How often matches like this youth's proposal lasted a year, with the uncertainty.
+
+        None when the youth has no proposal, the run used no learned model, or the
+        model was fitted on too few outcomes to say.
+        """
+        learned = self.config.model
+        if learned is None:
+            return None
+        for proposal in self.proposals:
+            if proposal.youth_id == youth_id:
+                return learned.lasting_chance(proposal.score)
+        return None
 
     @property
     def mentor_index_of_youth(self) -> np.ndarray:

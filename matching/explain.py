@@ -34,8 +34,35 @@ code                     data keys                           English ``text``
                                                              show its stored ``text``
 =======================  ==================================  ==========================================
 
-Lists of interests and languages are the youth's own spelling, sorted. ``age_gap``
-is the mentor's age minus the youth's and may be negative.
+With a learned model (``config.model``), a pair has one reason per group of model
+features (:data:`LEARNED_GROUPS`; the features are in :mod:`matching.pairfeatures`),
+``factor`` = the group. Its ``contribution`` is the sum of its features' parts of
+the score (:mod:`matching.additive`), and ``data["parts"]`` maps each of those
+features to its own part, so the reasons still sum exactly to the score:
+
+============================  ==============================================  ==========================================
+code                          data keys (besides ``parts``)                   English ``text``
+============================  ==============================================  ==========================================
+``learned.interests``         ``shared``: list of str (youth's spelling,      "Both into K9 and robotics (2 of the
+                              sorted); ``youth_count``, ``mentor_count``: int  youth's 3 interests, of the mentor's 5)"
+                                                                              / "No shared interests (the youth lists
+                                                                              3, the mentor 5)"
+``learned.languages``         as ``learned.interests``                        "Both speak Spanish (1 of the youth's 2
+                                                                              languages, of the mentor's 1)"
+``learned.availability``      ``slots``: shared slot codes in week order;     "Share Tue evenings (1 of the youth's 4
+                              ``youth_count``, ``mentor_count``: int          time slots, of the mentor's 6)"
+``learned.text``              ``similarity``: float, 3 decimals; ``terms``:   "Goals and experience both mention
+                              list of str, heaviest first (at most 3)         forensics (similarity 0.31)"
+``learned.distance``          ``miles``: float, 1 decimal, or null            "3.3 miles apart" / "Distance unknown
+                                                                              (ZIP code not found)"
+``learned.age_gap``           ``age_gap``: int or null                        "Mentor is 20 years older" / "... 2
+                                                                              years younger" / "Mentor's age unknown"
+``learned.experience``        ``years``: float                                "4 years with youth"
+``learned.track_record``      ``lasted``, ``closed_early``: int               "3 matches lasted a year, 1 closed
+                                                                              early" / "New mentor: no closed
+                                                                              matches yet"
+``learned.waiting``           ``days``: int                                   "Waited 40 days"
+============================  ==============================================  ==========================================
 
 Excluded pairs (:class:`matching.Exclusion`; ``code`` is the rule)
 ------------------------------------------------------------------
@@ -104,6 +131,15 @@ REASON_CODES = (
     "experience.years",
     "experience.new",
     "legacy",
+    "learned.interests",
+    "learned.languages",
+    "learned.availability",
+    "learned.text",
+    "learned.distance",
+    "learned.age_gap",
+    "learned.experience",
+    "learned.track_record",
+    "learned.waiting",
 )
 """Every :attr:`Reason.code` the engine writes (``legacy`` only from :meth:`Reason.from_dict`)."""
 
@@ -211,6 +247,8 @@ def _top_shared_terms(model: FeatureModel, rows: np.ndarray, cols: np.ndarray, t
 
 def reason_text(code: str, data: dict) -> str:
     """The English sentence of a pair reason (see the table in this module's docstring)."""
+    if code.startswith("learned."):
+        return learned_text(code, data)
     if code == "interests.shared":
         return f"Both into {join_words(data['shared'])}"
     if code == "text.shared":
@@ -303,6 +341,124 @@ def _pair_codes(
     ]
 
 
+LEARNED_GROUPS = {
+    "interests": "Shared interests",
+    "languages": "Languages",
+    "availability": "Availability",
+    "text": "Goals and experience",
+    "distance": "Distance",
+    "age_gap": "Age difference",
+    "experience": "Experience with youth",
+    "track_record": "Track record in this program",
+    "waiting": "Time waiting",
+}
+"""Reason groups of a learned model, in order, with their labels."""
+
+_GROUP_OF = {
+    "text_similarity": "text",
+    "miles": "distance",
+    "age_gap": "age_gap",
+    "mentor_experience_years": "experience",
+    "mentor_track_record": "track_record",
+    "days_waiting": "waiting",
+}
+
+
+def learned_group(feature: str) -> str:
+    """The reason group a learned-model feature belongs to."""
+    if feature in _GROUP_OF:
+        return _GROUP_OF[feature]
+    return {"interests": "interests", "languages": "languages", "slots": "availability"}[feature.partition("_")[0]]
+
+
+def _counted(what: str, data: dict) -> str:
+    return f"{len(data.get('shared', data.get('slots', [])))} of the youth's {data['youth_count']} {what}, of the mentor's {data['mentor_count']}"
+
+
+def learned_text(code: str, data: dict) -> str:
+    """The English sentence of a learned-model reason (see the table in this module's docstring)."""
+    group = code.removeprefix("learned.")
+    if group in ("interests", "languages"):
+        if not data["shared"]:
+            return f"No shared {group} (the youth lists {data['youth_count']}, the mentor {data['mentor_count']})"
+        verb = "Both into" if group == "interests" else "Both speak"
+        return f"{verb} {join_words(data['shared'])} ({_counted(group, data)})"
+    if group == "availability":
+        if not data["slots"]:
+            return f"No shared time slots (the youth lists {data['youth_count']}, the mentor {data['mentor_count']})"
+        return f"Share {_slot_words(tuple(data['slots']))} ({_counted('time slots', data)})"
+    if group == "text":
+        if not data["terms"]:
+            return "Goals and experience have no words in common"
+        return f"Goals and experience both mention {join_words(data['terms'])} (similarity {data['similarity']:.2f})"
+    if group == "distance":
+        return "Distance unknown (ZIP code not found)" if data["miles"] is None else f"{data['miles']:.1f} miles apart"
+    if group == "age_gap":
+        gap = data["age_gap"]
+        if gap is None:
+            return "Mentor's age unknown"
+        return f"Mentor is {gap} years older" if gap >= 0 else f"Mentor is {-gap} years younger"
+    if group == "experience":
+        return f"{data['years']:g} years with youth"
+    if group == "track_record":
+        if data["lasted"] + data["closed_early"] == 0:
+            return "New mentor: no closed matches yet"
+        return f"{data['lasted']} matches lasted a year, {data['closed_early']} closed early"
+    return f"Waited {data['days']} days"
+
+
+def _learned_reasons_batch(
+    model: FeatureModel, rows: np.ndarray, cols: np.ndarray, contributions: np.ndarray
+) -> list[list[Reason]]:
+    """:func:`pair_reasons_batch` for a cohort scored by a learned model: one reason per feature group."""
+    features = model.learned_model.features
+    groups = [g for g in LEARNED_GROUPS if any(learned_group(f) == g for f in features)]
+    members = {g: [(f, name) for f, name in enumerate(features) if learned_group(name) == g] for g in groups}
+    parts = np.asarray(contributions)
+    totals = {g: parts[:, [f for f, _ in members[g]]].sum(axis=1).tolist() for g in groups}
+    terms = _top_shared_terms(model, rows, cols) if "text" in groups else None
+    text = np.clip(np.asarray(model.text_y[rows].multiply(model.text_m[cols]).sum(axis=1)).ravel(), 0.0, 1.0)
+    miles = model.pair_miles(rows, cols).tolist()
+    slot_cache: dict[frozenset, tuple[str, ...]] = {}
+    parts = parts.tolist()
+    out = []
+    for p, (i, j) in enumerate(zip(rows.tolist(), cols.tolist())):
+        youth, mentor = model.youth[i], model.mentors[j]
+        reasons = []
+        for group in groups:
+            data = _learned_data(group, youth, mentor, p, terms, text, miles, slot_cache)
+            data["parts"] = {name: parts[p][f] for f, name in members[group]}
+            code = f"learned.{group}"
+            reasons.append(Reason(group, LEARNED_GROUPS[group], totals[group][p], learned_text(code, data), code, data))
+        reasons.sort(key=lambda reason: -reason.contribution)
+        out.append(reasons)
+    return out
+
+
+def _learned_data(group: str, youth, mentor, p: int, terms, text, miles, slot_cache) -> dict:
+    if group in ("interests", "languages"):
+        own, theirs = getattr(youth, group), getattr(mentor, group)
+        mine = {t.casefold() for t in own}
+        shared = mine & {t.casefold() for t in theirs}
+        return {"shared": _display(shared, own), "youth_count": len(mine), "mentor_count": len({t.casefold() for t in theirs})}
+    if group == "availability":
+        common = youth.slots & mentor.slots
+        if common not in slot_cache:
+            slot_cache[common] = tuple(code for code in SLOT_CODES if code in common)
+        return {"slots": list(slot_cache[common]), "youth_count": len(youth.slots), "mentor_count": len(mentor.slots)}
+    if group == "text":
+        return {"similarity": round(float(text[p]), 3), "terms": terms[p]}
+    if group == "distance":
+        return {"miles": None if math.isnan(miles[p]) else round(miles[p], 1)}
+    if group == "age_gap":
+        return {"age_gap": None if mentor.age is None else mentor.age - youth.age}
+    if group == "experience":
+        return {"years": float(mentor.youth_experience_years)}
+    if group == "track_record":
+        return {"lasted": mentor.matches_lasted, "closed_early": mentor.matches_closed_early}
+    return {"days": youth.days_waiting}
+
+
 def pair_reasons_batch(
     model: FeatureModel, rows: np.ndarray, cols: np.ndarray, similarities: np.ndarray
 ) -> list[list[Reason]]:
@@ -314,13 +470,16 @@ def pair_reasons_batch(
     rows, cols : ndarray of int, shape (p,)
         Youth and mentor index of each pair.
     similarities : ndarray, shape (p, 6)
-        Per-factor similarities in :data:`FACTORS` order.
+        Per-factor similarities in :data:`FACTORS` order; with a learned
+        model, each feature's contribution, shape (p, F).
 
     Returns
     -------
     list of list of Reason, length p
     """
     rows, cols = np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64)
+    if model.learned is not None:
+        return _learned_reasons_batch(model, rows, cols, similarities)
     shared_terms = _top_shared_terms(model, rows, cols)
     miles = model.pair_miles(rows, cols).tolist()
     contributions = (np.asarray(similarities) * model.weights).tolist()
