@@ -82,14 +82,15 @@ class Scores:
     similarity : ndarray of float64, shape (n, m)
         Weighted score in [0, 1] (computed for infeasible pairs too).
     feasible : ndarray of bool, shape (n, m)
-    factors : ndarray of float64, shape (6, n, m)
-        Per-factor similarity in :data:`matching.FACTORS` order; with a learned
-        model, each feature's contribution, shape (F, n, m), in ``factor_names`` order.
+    factors : ndarray of float64, shape (6, n, m), or None
+        Per-factor similarity in :data:`matching.FACTORS` order. None with a
+        learned model, whose per-feature contributions would take F times the
+        memory of the scores: :meth:`contributions` computes them per pair.
     """
 
     similarity: np.ndarray
     feasible: np.ndarray
-    factors: np.ndarray
+    factors: np.ndarray | None
     model: FeatureModel = field(repr=False)
     rule_code: np.ndarray = field(repr=False)
 
@@ -98,9 +99,15 @@ class Scores:
         """Names along the first axis of ``factors``: :data:`matching.FACTORS`, or the learned model's features."""
         return tuple(self.model.factor_names)
 
+    def _pair_factors(self, i: int, j: int) -> np.ndarray:
+        if self.factors is not None:
+            return self.factors[:, i, j]
+        return self.model.factor_pairs(np.array([i]), np.array([j]))[0]
+
     def contributions(self, i: int, j: int) -> dict[str, float]:
         """Contribution per factor (or learned feature) for youth ``i`` and mentor ``j``; they sum to the score."""
-        return {f: float(self.model.weights[k] * self.factors[k, i, j]) for k, f in enumerate(self.model.factor_names)}
+        factors = self._pair_factors(i, j)
+        return {f: float(self.model.weights[k] * factors[k]) for k, f in enumerate(self.model.factor_names)}
 
     def lasting_chance(self, i: int, j: int) -> LastingChance | None:
         """How often matches like youth ``i`` with mentor ``j`` lasted a year; None without a learned
@@ -110,7 +117,7 @@ class Scores:
 
     def reasons(self, i: int, j: int) -> list[Reason]:
         """Plain-words reasons for the pair, largest contribution first."""
-        return pair_reasons(self.model, i, j, self.factors[:, i, j])
+        return pair_reasons(self.model, i, j, self._pair_factors(i, j))
 
     def excluded_by(self, i: int, j: int) -> Exclusion | None:
         """The first hard rule that excludes the pair, or None when it is feasible."""
@@ -127,7 +134,8 @@ def _prepare(youth, mentors, config) -> tuple[list, list, MatchConfig]:
 def score(youth: list[Youth], mentors: list[Mentor], config: MatchConfig | None = None) -> Scores:
     """Score every youth against every mentor, with the hard-rule mask.
 
-    Memory is about 60 bytes per pair; use :func:`propose` for large cohorts.
+    Memory is about 60 bytes per pair (20 with a learned model, whose per-feature
+    parts are computed per pair on demand); use :func:`propose` for large cohorts.
 
     Parameters
     ----------
@@ -143,8 +151,13 @@ def score(youth: list[Youth], mentors: list[Mentor], config: MatchConfig | None 
     youth, mentors, config = _prepare(youth, mentors, config)
     model = FeatureModel(youth, mentors, config)
     rows = np.arange(model.n)
-    factors = model.factor_matrices(rows)
-    similarity = np.clip(np.tensordot(model.weights, factors, axes=1), 0.0, 1.0)
+    if model.learned is None:
+        factors = model.factor_matrices(rows)
+        similarity = np.clip(np.tensordot(model.weights, factors, axes=1), 0.0, 1.0)
+    else:
+        factors = None
+        blocks = [model.factor_matrices(block).sum(axis=0) for block in np.array_split(rows, max(1, model.n // 256))]
+        similarity = np.clip(np.concatenate(blocks) if blocks else np.zeros((0, model.m)), 0.0, 1.0)
     codes = model.rule_codes(rows)
     return Scores(similarity, codes == 0, factors, model, codes)
 

@@ -190,16 +190,18 @@ class LearnedScorer:
         index += col_offset[None, :]
         return index
 
-    def _text_cosine(self, rows: np.ndarray, cols: np.ndarray | None) -> np.ndarray | sp.coo_matrix:
+    def _text_cosine(self, rows: np.ndarray, cols: np.ndarray | None, exact: bool) -> np.ndarray | sp.coo_matrix:
         cohort = self.cohort
-        if cohort.text_is_dense:
+        if cohort.text_is_dense and not exact:
             mentor_t = self.text_m_t if cols is None else self.text_m_t[:, cols]
             return self.text_y[rows] @ mentor_t
         mentor_t = cohort.text_m_t if cols is None else cohort.text_m_t[:, cols]
         return (cohort.text_y[rows] @ mentor_t).tocoo()
 
     def _add_text(self, out: np.ndarray, rows: np.ndarray, cols: np.ndarray | None) -> None:
-        cosine = self._text_cosine(rows, cols)
+        # float64 blocks (scores and reasons) take the exact sparse product; the
+        # float32 fast path may differ from them in the seventh digit.
+        cosine = self._text_cosine(rows, cols, exact=out.dtype == np.float64)
         if isinstance(cosine, np.ndarray) and self.text_on_grid:
             # Linear on each grid cell: base + slope * position within the cell.
             np.clip(cosine, 0.0, 1.0, out=cosine)
