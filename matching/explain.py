@@ -245,32 +245,34 @@ def _top_shared_terms(model: FeatureModel, rows: np.ndarray, cols: np.ndarray, t
     return shared
 
 
+def _experience_sentence(data: dict) -> str:
+    text = f"{data['years']:g} years with youth" if "years" in data else "New to mentoring youth"
+    return text if data["age_gap"] is None else f"{text}, {data['age_gap']} years older"
+
+
+_SENTENCES = {
+    "interests.shared": lambda data: f"Both into {join_words(data['shared'])}",
+    "interests.none": lambda data: "No shared interests",
+    "text.shared": lambda data: "Goals and experience both mention " + join_words(data["terms"]),
+    "text.none": lambda data: "Goals and experience have no words in common",
+    "languages.shared": lambda data: f"Both speak {join_words(data['languages'])}",
+    "languages.none": lambda data: "No shared language",
+    "availability.shared": lambda data: f"Share {_slot_words(tuple(data['slots']))}",
+    "availability.none": lambda data: "No shared time slots",
+    "distance.same_zip": lambda data: f"Same ZIP code ({data['zip']})",
+    "distance.miles": lambda data: f"{data['miles']:.1f} miles apart",
+    "distance.unknown": lambda data: "Distance unknown (ZIP code not found)",
+    "experience.years": _experience_sentence,
+    "experience.new": _experience_sentence,
+}
+"""The English sentence of each hand-weighted reason code, from its data."""
+
+
 def reason_text(code: str, data: dict) -> str:
     """The English sentence of a pair reason (see the table in this module's docstring)."""
     if code.startswith("learned."):
         return learned_text(code, data)
-    if code == "interests.shared":
-        return f"Both into {join_words(data['shared'])}"
-    if code == "text.shared":
-        return "Goals and experience both mention " + join_words(data["terms"])
-    if code == "languages.shared":
-        return f"Both speak {join_words(data['languages'])}"
-    if code == "availability.shared":
-        return f"Share {_slot_words(tuple(data['slots']))}"
-    if code == "distance.same_zip":
-        return f"Same ZIP code ({data['zip']})"
-    if code == "distance.miles":
-        return f"{data['miles']:.1f} miles apart"
-    if code in ("experience.years", "experience.new"):
-        text = f"{data['years']:g} years with youth" if code == "experience.years" else "New to mentoring youth"
-        return text if data["age_gap"] is None else f"{text}, {data['age_gap']} years older"
-    return {
-        "interests.none": "No shared interests",
-        "text.none": "Goals and experience have no words in common",
-        "languages.none": "No shared language",
-        "availability.none": "No shared time slots",
-        "distance.unknown": "Distance unknown (ZIP code not found)",
-    }[code]
+    return _SENTENCES[code](data)
 
 
 def exclusion_text(rule: str, data: dict) -> str:
@@ -312,15 +314,25 @@ def exclusion_data(model: FeatureModel, i: int, j: int, rule: str) -> dict:
     return {}
 
 
-def _pair_codes(
-    youth, mentor, terms: list[str], miles: float, slot_cache: dict
-) -> list[tuple[str, dict]]:
-    """``(code, data)`` of each factor's reason for one pair, in :data:`FACTORS` order."""
+def _reason(factor: int, contribution: float, code: str, data: dict) -> Reason:
+    return Reason(FACTORS[factor], _LABELS[factor], contribution, _SENTENCES[code](data), code, data)
+
+
+_LABELS = [FACTOR_LABELS[f] for f in FACTORS]
+
+
+def _pair_reasons(youth, mentor, terms: list[str], miles: float, contributions: list, slot_cache: dict) -> list[Reason]:
+    """Each factor's reason for one pair, in :data:`FACTORS` order."""
     shared = {t.casefold() for t in youth.interests} & {t.casefold() for t in mentor.interests}
     spoken = {t.casefold() for t in youth.languages} & {t.casefold() for t in mentor.languages}
     common = youth.slots & mentor.slots
     if common not in slot_cache:
-        slot_cache[common] = tuple(code for code in SLOT_CODES if code in common)
+        # Few distinct sets of shared slots recur across many pairs: write each sentence once.
+        slots = [code for code in SLOT_CODES if code in common]
+        code = "availability.shared" if common else "availability.none"
+        data = {"slots": slots} if common else {}
+        slot_cache[common] = (code, tuple(slots), _SENTENCES[code](data))
+    slot_code, slots, slot_text = slot_cache[common]
     if not math.isfinite(miles):
         distance = ("distance.unknown", {})
     elif youth.zip == mentor.zip:
@@ -329,16 +341,18 @@ def _pair_codes(
         distance = ("distance.miles", {"miles": round(miles, 1)})
     years = mentor.youth_experience_years
     age_gap = None if mentor.age is None else mentor.age - youth.age
+    slot_data = {"slots": list(slots)} if slots else {}
     return [
-        ("interests.shared", {"shared": _display(shared, youth.interests)}) if shared else ("interests.none", {}),
-        ("text.shared", {"terms": terms}) if terms else ("text.none", {}),
-        ("languages.shared", {"languages": _display(spoken, youth.languages)}) if spoken else ("languages.none", {}),
-        ("availability.shared", {"slots": list(slot_cache[common])}) if common else ("availability.none", {}),
-        distance,
-        ("experience.years", {"years": float(years), "age_gap": age_gap})
-        if years > 0
-        else ("experience.new", {"age_gap": age_gap}),
-    ]
+        _reason(0, contributions[0], *(("interests.shared", {"shared": _display(shared, youth.interests)})
+                                       if shared else ("interests.none", {}))),
+        _reason(1, contributions[1], *(("text.shared", {"terms": terms}) if terms else ("text.none", {}))),
+        _reason(2, contributions[2], *(("languages.shared", {"languages": _display(spoken, youth.languages)})
+                                       if spoken else ("languages.none", {}))),
+        Reason(FACTORS[3], _LABELS[3], contributions[3], slot_text, slot_code, slot_data),
+        _reason(4, contributions[4], *distance),
+        _reason(5, contributions[5], *(("experience.years", {"years": float(years), "age_gap": age_gap})
+                                       if years > 0 else ("experience.new", {"age_gap": age_gap}))),
+    ]  # fmt: skip
 
 
 LEARNED_GROUPS = {
@@ -483,15 +497,10 @@ def pair_reasons_batch(
     shared_terms = _top_shared_terms(model, rows, cols)
     miles = model.pair_miles(rows, cols).tolist()
     contributions = (np.asarray(similarities) * model.weights).tolist()
-    slot_cache: dict[frozenset, tuple[str, ...]] = {}
-    labels = [FACTOR_LABELS[f] for f in FACTORS]
+    slot_cache: dict[frozenset, tuple] = {}
     out = []
     for p, (i, j) in enumerate(zip(rows.tolist(), cols.tolist())):
-        codes = _pair_codes(model.youth[i], model.mentors[j], shared_terms[p], miles[p], slot_cache)
-        reasons = [
-            Reason(FACTORS[f], labels[f], contributions[p][f], reason_text(code, data), code, data)
-            for f, (code, data) in enumerate(codes)
-        ]
+        reasons = _pair_reasons(model.youth[i], model.mentors[j], shared_terms[p], miles[p], contributions[p], slot_cache)
         reasons.sort(key=lambda reason: -reason.contribution)
         out.append(reasons)
     return out
