@@ -284,6 +284,7 @@ def run_methods(population: str, args: argparse.Namespace) -> dict:
     return {
         method: in_subprocess(method, population, args, args.repeat if method != "greedy" else 1)
         for method in METHODS
+        if method in args.methods.split(",")
     }
 
 
@@ -331,6 +332,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--population", choices=("vectors", "realistic", "both"), default="both")
+    parser.add_argument("--methods", default=",".join(METHODS), help="comma-separated subset of " + ", ".join(METHODS))
     parser.add_argument("--model", type=Path, help="score `realistic` with this learned model (JSON, "
                         "e.g. from bench/learning.py --save-model)")
     parser.add_argument("--worker", choices=tuple(METHODS), help=argparse.SUPPRESS)
