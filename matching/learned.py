@@ -33,6 +33,8 @@ TEXT_GRID = 64
 """``text_similarity`` knots on multiples of ``1 / TEXT_GRID`` make its shape linear on every grid
 cell, so it is read exactly from two small tables instead of a search per pair."""
 DENSE_SET_LIMIT = 512
+JOINT_TABLE_LIMIT = 2**22
+"""Largest joint table of several sets (float32 entries; indices stay exact in float32)."""
 """Set vocabularies up to this size are multiplied as dense float32 arrays."""
 YOUTH_ONLY = ("days_waiting",)
 MENTOR_ONLY = ("mentor_experience_years", "mentor_track_record")
@@ -59,6 +61,7 @@ class LearnedScorer:
         self.span = model.span
         self.position = {name: f for f, name in enumerate(self.names)}
         self._build_sets()
+        self._build_joint_tables()
         self._build_text()
         self._build_places_and_sides()
         self._build_tags()
@@ -86,18 +89,58 @@ class LearnedScorer:
                 for s in shapes
             }
             youth, mentor = sets.youth[group], sets.mentor[group]
-            dense = youth.shape[1] <= DENSE_SET_LIMIT
+            row_offset = (a * (top_b + 1) * (top_k + 1)).astype(np.float64)
+            col_offset = (b * (top_k + 1)).astype(np.float64)
+            # Two more columns carry the offsets, so one product gives the table
+            # index itself: row offset + column offset + shared count, whole
+            # numbers below the table size, exact in float32 up to 2**24.
+            youth = sp.hstack([youth, row_offset[:, None], np.ones((len(a), 1))], format="csr")
+            mentor = sp.hstack([mentor, np.ones((len(b), 1)), col_offset[:, None]], format="csr")
+            dense = youth.shape[1] <= DENSE_SET_LIMIT and len(tables[shapes[0].feature]) < 2**24
             self.set_groups.append(
                 {
                     "tables": tables,
                     "total": np.sum(list(tables.values()), axis=0).astype(np.float32),
-                    "row_offset": (a * (top_b + 1) * (top_k + 1)).astype(np.int32),
-                    "col_offset": (b * (top_k + 1)).astype(np.int32),
                     "youth": youth.toarray().astype(np.float32) if dense else youth,
                     "mentor_t": np.ascontiguousarray(mentor.toarray().T, dtype=np.float32) if dense else sp.csc_matrix(mentor.T),
                     "dense": dense,
                 }
             )
+
+    def _build_joint_tables(self) -> None:
+        """Sets whose tables multiply to at most :data:`JOINT_TABLE_LIMIT` entries share one table.
+
+        Set ``g``'s columns, scaled by the product of the sizes of the sets
+        before it, make one product give the index into the joint table, whose
+        entries are the sums of the sets' entries: one product and one gather
+        for several sets.
+        """
+        self.joint_groups = [g for g in self.set_groups if not g["dense"]]
+        members, size = [], 1
+        for group in sorted((g for g in self.set_groups if g["dense"]), key=lambda g: len(g["total"])):
+            if members and size * len(group["total"]) > JOINT_TABLE_LIMIT:
+                self.joint_groups.append(self._joint(members))
+                members, size = [], 1
+            members.append(group)
+            size *= len(group["total"])
+        if members:
+            self.joint_groups.append(self._joint(members))
+
+    @staticmethod
+    def _joint(members: list[dict]) -> dict:
+        if len(members) == 1:
+            return members[0]
+        table, youth, mentor_t = np.zeros(1, dtype=np.float64), [], []
+        for group in members:
+            youth.append(np.float32(len(table)) * group["youth"])
+            mentor_t.append(group["mentor_t"])
+            table = (group["total"].astype(np.float64)[:, None] + table[None, :]).ravel()
+        return {
+            "total": table.astype(np.float32),
+            "youth": np.hstack(youth),
+            "mentor_t": np.ascontiguousarray(np.vstack(mentor_t)),
+            "dense": True,
+        }
 
     def _build_text(self) -> None:
         shapes = [s for s in self.model.shapes if s.feature == "text_similarity"]
@@ -116,7 +159,9 @@ class LearnedScorer:
             self.text_slope = np.diff(at_grid).astype(np.float32)
         cohort = self.cohort
         if cohort.text_is_dense:
-            self.text_y = cohort.text_y.toarray().astype(np.float32)
+            # Scaled by the grid size, a product gives the position on the grid directly.
+            scale = TEXT_GRID if self.text_on_grid else 1.0
+            self.text_y = (scale * cohort.text_y.toarray()).astype(np.float32)
             self.text_m_t = np.ascontiguousarray(cohort.text_m.toarray().T, dtype=np.float32)
 
     def _build_places_and_sides(self) -> None:
@@ -160,9 +205,10 @@ class LearnedScorer:
                 self.shared_tags = tag
                 self.shared_weights = weights
                 chosen = np.flatnonzero(weights)
-                self.shared_columns = chosen
-                self.shared_y = (youth[:, chosen] @ sp.diags(weights[chosen])).toarray().astype(np.float32)
+                # Weights and clip range in score units: the product is the contribution before clipping.
+                self.shared_y = (youth[:, chosen] @ sp.diags(weights[chosen] / self.span)).toarray().astype(np.float32)
                 self.shared_m_t = np.ascontiguousarray(mentor[:, chosen].toarray().T, dtype=np.float32)
+                self.shared_range = (np.float32(tag.low / self.span), np.float32(tag.high / self.span))
         self.youth_total = np.zeros(cohort.n)
         for vector in self.youth_vectors.values():
             self.youth_total = self.youth_total + vector
@@ -175,20 +221,12 @@ class LearnedScorer:
 
     # -- blocks -------------------------------------------------------------------
 
-    def _shared_counts(self, group: dict, rows: np.ndarray, cols: np.ndarray | None) -> np.ndarray:
-        if group["dense"]:
-            mentor_t = group["mentor_t"] if cols is None else group["mentor_t"][:, cols]
-            # Sums of 0/1 products are whole numbers, exact in float32.
-            return (group["youth"][rows] @ mentor_t).astype(np.int32)
-        mentor_t = group["mentor_t"] if cols is None else group["mentor_t"][:, cols]
-        return np.rint((group["youth"][rows] @ mentor_t).toarray()).astype(np.int32)
-
     def _set_index(self, group: dict, rows: np.ndarray, cols: np.ndarray | None) -> np.ndarray:
-        col_offset = group["col_offset"] if cols is None else group["col_offset"][cols]
-        index = self._shared_counts(group, rows, cols)
-        index += group["row_offset"][rows][:, None]
-        index += col_offset[None, :]
-        return index
+        """Table index of each pair of a block for one set, int32 (see :meth:`_build_sets`)."""
+        mentor_t = group["mentor_t"] if cols is None else group["mentor_t"][:, cols]
+        if group["dense"]:
+            return (group["youth"][rows] @ mentor_t).astype(np.int32)
+        return np.rint((group["youth"][rows] @ mentor_t).toarray()).astype(np.int32)
 
     def _text_cosine(self, rows: np.ndarray, cols: np.ndarray | None, exact: bool) -> np.ndarray | sp.coo_matrix:
         cohort = self.cohort
@@ -204,8 +242,7 @@ class LearnedScorer:
         cosine = self._text_cosine(rows, cols, exact=out.dtype == np.float64)
         if isinstance(cosine, np.ndarray) and self.text_on_grid:
             # Linear on each grid cell: base + slope * position within the cell.
-            np.clip(cosine, 0.0, 1.0, out=cosine)
-            cosine *= np.float32(TEXT_GRID)
+            # Cosines of non-negative vectors are >= 0; rounding above 1 stays in the last cell.
             cell = np.minimum(cosine.astype(np.int32), TEXT_GRID - 1)
             cosine -= cell
             cosine *= np.take(self.text_slope, cell)
@@ -236,12 +273,16 @@ class LearnedScorer:
         """
         count = self.cohort.m if cols is None else len(cols)
         out = np.zeros((len(rows), count), dtype=np.float32)
-        for group in self.set_groups:
+        for group in self.joint_groups:
             out += np.take(group["total"], self._set_index(group, rows, cols))
         if self.text_shape is not None:
             self._add_text(out, rows, cols)
         if self.shared_tags is not None:
-            out += self._shared_tag_scaled(self._shared_tag_sums(rows, cols)).astype(np.float32)
+            shared = self._shared_tag_sums(rows, cols)
+            low, high = self.shared_range
+            np.clip(shared, low, high, out=shared)
+            shared -= low
+            out += shared
         out += self.youth_total[rows].astype(np.float32)[:, None]
         return out
 
