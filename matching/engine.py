@@ -27,6 +27,11 @@ from matching.features import RULE_LABELS, RULES, FeatureModel
 from matching.profiles import Mentor, Youth, check_unique_ids
 
 
+MENTOR_CANDIDATES = 16
+"""With a learned model, each mentor's best youth that also enter the assignment graph
+(:func:`matching.assignment.prune_to_candidates`)."""
+
+
 @contextmanager
 def _collector_paused() -> Iterator[None]:
     """Pause Python's cyclic garbage collector while building many small objects.
@@ -407,14 +412,17 @@ def propose(
         youth, mentors, config = _prepare(youth, mentors, config)
         model = FeatureModel(youth, mentors, config)
         timings = {"features": time.perf_counter() - started}
+        # A mentor no pair is feasible with (not cleared, or full) takes no place in the solver.
+        capacity = np.where(np.isfinite(model.mentor_score), model.free_capacity, 0)
         assignment = assign_exact(
             model.objective_rows,
             model.n,
-            model.free_capacity,
+            capacity,
             model.wait_bonus,
             candidates=candidates,
             reserve=reserve,
             chunk_size=chunk_size,
+            mentor_candidates=0 if model.learned is None else MENTOR_CANDIDATES,
         )
     timings.update(assignment.timings)
     timings["total"] = time.perf_counter() - started
