@@ -430,47 +430,83 @@ def _learned_reasons_batch(
     members = {g: [(f, name) for f, name in enumerate(features) if learned_group(name) == g] for g in groups}
     parts = np.asarray(contributions)
     totals = {g: parts[:, [f for f, _ in members[g]]].sum(axis=1).tolist() for g in groups}
-    terms = _top_shared_terms(model, rows, cols) if "text" in groups else None
-    text = np.clip(np.asarray(model.text_y[rows].multiply(model.text_m[cols]).sum(axis=1)).ravel(), 0.0, 1.0)
-    miles = model.pair_miles(rows, cols).tolist()
-    slot_cache: dict[frozenset, tuple[str, ...]] = {}
     parts = parts.tolist()
+    pair_ids = list(zip(rows.tolist(), cols.tolist()))
+    data = {group: _LEARNED_DATA[group](model, rows, cols, pair_ids) for group in groups}
     out = []
-    for p, (i, j) in enumerate(zip(rows.tolist(), cols.tolist())):
-        youth, mentor = model.youth[i], model.mentors[j]
+    for p in range(len(pair_ids)):
         reasons = []
         for group in groups:
-            data = _learned_data(group, youth, mentor, p, terms, text, miles, slot_cache)
-            data["parts"] = {name: parts[p][f] for f, name in members[group]}
+            values = data[group][p]
             code = f"learned.{group}"
-            reasons.append(Reason(group, LEARNED_GROUPS[group], totals[group][p], learned_text(code, data), code, data))
+            text = learned_text(code, values)
+            values["parts"] = {name: parts[p][f] for f, name in members[group]}
+            reasons.append(Reason(group, LEARNED_GROUPS[group], totals[group][p], text, code, values))
         reasons.sort(key=lambda reason: -reason.contribution)
         out.append(reasons)
     return out
 
 
-def _learned_data(group: str, youth, mentor, p: int, terms, text, miles, slot_cache) -> dict:
-    if group in ("interests", "languages"):
-        own, theirs = getattr(youth, group), getattr(mentor, group)
-        mine = {t.casefold() for t in own}
-        shared = mine & {t.casefold() for t in theirs}
-        return {"shared": _display(shared, own), "youth_count": len(mine), "mentor_count": len({t.casefold() for t in theirs})}
-    if group == "availability":
+def _folded(profiles: list, indices: list[int], field: str) -> dict[int, frozenset]:
+    """Casefolded items of each profile in ``indices``, computed once per profile."""
+    return {i: frozenset(t.casefold() for t in getattr(profiles[i], field)) for i in set(indices)}
+
+
+def _shared_data(field: str):
+    def build(model: FeatureModel, rows, cols, pair_ids) -> list[dict]:
+        mine = _folded(model.youth, rows.tolist(), field)
+        theirs = _folded(model.mentors, cols.tolist(), field)
+        return [
+            {"shared": _display(mine[i] & theirs[j], getattr(model.youth[i], field)),
+             "youth_count": len(mine[i]), "mentor_count": len(theirs[j])}
+            for i, j in pair_ids
+        ]  # fmt: skip
+
+    return build
+
+
+def _slot_data(model: FeatureModel, rows, cols, pair_ids) -> list[dict]:
+    cache: dict[frozenset, tuple[str, ...]] = {}
+    out = []
+    for i, j in pair_ids:
+        youth, mentor = model.youth[i], model.mentors[j]
         common = youth.slots & mentor.slots
-        if common not in slot_cache:
-            slot_cache[common] = tuple(code for code in SLOT_CODES if code in common)
-        return {"slots": list(slot_cache[common]), "youth_count": len(youth.slots), "mentor_count": len(mentor.slots)}
-    if group == "text":
-        return {"similarity": round(float(text[p]), 3), "terms": terms[p]}
-    if group == "distance":
-        return {"miles": None if math.isnan(miles[p]) else round(miles[p], 1)}
-    if group == "age_gap":
-        return {"age_gap": None if mentor.age is None else mentor.age - youth.age}
-    if group == "experience":
-        return {"years": float(mentor.youth_experience_years)}
-    if group == "track_record":
-        return {"lasted": mentor.matches_lasted, "closed_early": mentor.matches_closed_early}
-    return {"days": youth.days_waiting}
+        if common not in cache:
+            cache[common] = tuple(code for code in SLOT_CODES if code in common)
+        out.append({"slots": list(cache[common]), "youth_count": len(youth.slots), "mentor_count": len(mentor.slots)})
+    return out
+
+
+def _text_data(model: FeatureModel, rows, cols, pair_ids) -> list[dict]:
+    terms = _top_shared_terms(model, rows, cols)
+    cosine = np.clip(np.asarray(model.text_y[rows].multiply(model.text_m[cols]).sum(axis=1)).ravel(), 0.0, 1.0)
+    return [{"similarity": round(c, 3), "terms": t} for c, t in zip(cosine.tolist(), terms)]
+
+
+def _distance_data(model: FeatureModel, rows, cols, pair_ids) -> list[dict]:
+    return [{"miles": None if math.isnan(x) else round(x, 1)} for x in model.pair_miles(rows, cols).tolist()]
+
+
+_LEARNED_DATA = {
+    "interests": _shared_data("interests"),
+    "languages": _shared_data("languages"),
+    "availability": _slot_data,
+    "text": _text_data,
+    "distance": _distance_data,
+    "age_gap": lambda model, rows, cols, pairs: [
+        {"age_gap": None if model.mentors[j].age is None else model.mentors[j].age - model.youth[i].age}
+        for i, j in pairs
+    ],
+    "experience": lambda model, rows, cols, pairs: [
+        {"years": float(model.mentors[j].youth_experience_years)} for _, j in pairs
+    ],
+    "track_record": lambda model, rows, cols, pairs: [
+        {"lasted": model.mentors[j].matches_lasted, "closed_early": model.mentors[j].matches_closed_early}
+        for _, j in pairs
+    ],
+    "waiting": lambda model, rows, cols, pairs: [{"days": model.youth[i].days_waiting} for i, _ in pairs],
+}
+"""Per reason group: the data of every pair's reason, computed a group at a time."""
 
 
 def pair_reasons_batch(
