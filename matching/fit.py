@@ -35,6 +35,8 @@ from matching.additive import AdditiveModel, Calibration, Shape, TagShape
 from matching.learned import TEXT_GRID
 from matching.pairfeatures import NUMERIC_FEATURES, TAG_FEATURES
 
+FTOL = 1e-8
+"""Relative change of the loss at which the solver stops; far below what moves an AUC."""
 MAX_KNOTS = 24
 MIN_TAG_PAIRS = 10
 FLAT = 0.01
@@ -134,7 +136,10 @@ def _design(table: PairTable, max_knots: int, min_tag_pairs: int) -> tuple[sp.cs
     return design, _Layout(numeric, tags, column), np.array([lower, upper], dtype=object)
 
 
-def _fit_logistic(design: sp.csr_matrix, y: np.ndarray, bounds: np.ndarray, penalty: float) -> tuple[float, np.ndarray]:
+def _fit_logistic(
+    design: sp.csr_matrix, y: np.ndarray, bounds: np.ndarray, penalty: float, start: np.ndarray | None = None
+) -> np.ndarray:
+    """Intercept and coefficients, ``theta`` of shape (width + 1,); ``start`` warm-starts the solver."""
     n, width = design.shape
     design_t = sp.csr_matrix(design.T)
     y = y.astype(np.float64)
@@ -147,12 +152,13 @@ def _fit_logistic(design: sp.csr_matrix, y: np.ndarray, bounds: np.ndarray, pena
         gradient = np.concatenate([[residual.sum()], design_t @ residual + penalty * w])
         return value, gradient
 
-    rate = np.clip(y.mean(), 1e-6, 1 - 1e-6)
-    start = np.zeros(width + 1)
-    start[0] = np.log(rate / (1 - rate))
+    if start is None:
+        rate = np.clip(y.mean(), 1e-6, 1 - 1e-6)
+        start = np.zeros(width + 1)
+        start[0] = np.log(rate / (1 - rate))
     box = [(None, None)] + [(lo, hi) for lo, hi in bounds.T]
-    result = minimize(loss, start, jac=True, method="L-BFGS-B", bounds=box, options={"maxiter": 1000})
-    return float(result.x[0]), result.x[1:]
+    result = minimize(loss, start, jac=True, method="L-BFGS-B", bounds=box, options={"maxiter": 1000, "ftol": FTOL})
+    return result.x
 
 
 def fit_additive(
@@ -178,12 +184,36 @@ def fit_additive(
     Returns
     -------
     AdditiveModel
-        Without calibration (``n_outcomes`` and ``n_lasted`` set); see
-        :func:`with_calibration`.
+        Without calibration (``n_outcomes`` and ``n_lasted`` set); :func:`matching.learn_weights`
+        adds it from held-out predictions.
+    """
+    return fit_additive_path(table, outcomes, track_record_prior, (penalty,), max_knots, min_tag_pairs)[0]
+
+
+def fit_additive_path(
+    table: PairTable,
+    outcomes: np.ndarray,
+    track_record_prior: float,
+    penalties: tuple[float, ...],
+    max_knots: int = MAX_KNOTS,
+    min_tag_pairs: int = MIN_TAG_PAIRS,
+) -> list[AdditiveModel]:
+    """:func:`fit_additive` for several penalties on one design, each fit starting from the last.
+
+    Give the penalties largest first: each solution is then a close start for
+    the next, and the solver needs far fewer steps than from scratch.
     """
     y = np.asarray(outcomes, dtype=np.float64)
     design, layout, bounds = _design(table, max_knots, min_tag_pairs)
-    intercept, w = _fit_logistic(design, y, bounds, penalty)
+    models, theta = [], None
+    for penalty in penalties:
+        theta = _fit_logistic(design, y, bounds, penalty, theta)
+        models.append(_model(table, y, layout, float(theta[0]), theta[1:], track_record_prior))
+    return models
+
+
+def _model(table: PairTable, y: np.ndarray, layout: _Layout, intercept: float, w: np.ndarray, prior: float) -> AdditiveModel:
+    """The fitted coefficients as shapes and tag weights (see the module docstring)."""
     shapes, tag_shapes = [], []
     for f, knots, column, has_missing in layout.numeric:
         rises = w[column : column + len(knots) - 1]
@@ -215,7 +245,7 @@ def fit_additive(
         intercept=float(intercept),
         shapes=tuple(shapes),
         tags=tuple(tag_shapes),
-        track_record_prior=float(track_record_prior),
+        track_record_prior=float(prior),
         n_outcomes=len(y),
         n_lasted=int(y.sum()),
         calibration=Calibration((), (), ()),
