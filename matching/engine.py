@@ -240,12 +240,12 @@ class MatchResult:
         model was fitted on too few outcomes to say.
         """
         learned = self.config.model
-        if learned is None:
-            return None
-        for proposal in self.proposals:
-            if proposal.youth_id == youth_id:
-                return learned.lasting_chance(proposal.score)
-        return None
+        score = self._proposal_scores.get(youth_id)
+        return None if learned is None or score is None else learned.lasting_chance(score)
+
+    @cached_property
+    def _proposal_scores(self) -> dict:
+        return {proposal.youth_id: proposal.score for proposal in self.proposals}
 
     @property
     def mentor_index_of_youth(self) -> np.ndarray:
