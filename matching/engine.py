@@ -161,7 +161,9 @@ def score(youth: list[Youth], mentors: list[Mentor], config: MatchConfig | None 
         similarity = np.clip(np.tensordot(model.weights, factors, axes=1), 0.0, 1.0)
     else:
         factors = None
-        blocks = [model.factor_matrices(block).sum(axis=0) for block in np.array_split(rows, max(1, model.n // 256))]
+        # Per-feature blocks of about 2**24 values (128 MB) at a time.
+        per_block = max(1, 2**24 // max(1, len(model.factor_names) * model.m))
+        blocks = [model.factor_matrices(block).sum(axis=0) for block in np.array_split(rows, max(1, -(-model.n // per_block)))]
         similarity = np.clip(np.concatenate(blocks) if blocks else np.zeros((0, model.m)), 0.0, 1.0)
     codes = model.rule_codes(rows)
     return Scores(similarity, codes == 0, factors, model, codes)

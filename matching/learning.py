@@ -102,7 +102,8 @@ class CalibrationRow:
 class FairnessRow:
     """One group of youth (``attribute`` = ``group``), with the current config and with the learned model.
 
-    AUCs are None where the group's pairs all had the same outcome.
+    AUCs are None where the group's pairs all had the same outcome, mean scores
+    where the group has no pairs.
     """
 
     attribute: str
@@ -110,8 +111,8 @@ class FairnessRow:
     youth: int
     pairs: int
     lasted: int
-    mean_score_current: float
-    mean_score_learned: float
+    mean_score_current: float | None
+    mean_score_learned: float | None
     auc_current: float | None
     auc_learned: float | None
     proposal_rate_current: float
@@ -266,8 +267,8 @@ def _fairness(
         out.append(
             FairnessRow(
                 attribute, group, len(members), int(inside.sum()), int(y[inside].sum()),
-                float(current[inside].mean()) if inside.any() else float("nan"),
-                float(learned[inside].mean()) if inside.any() else float("nan"),
+                float(current[inside].mean()) if inside.any() else None,
+                float(learned[inside].mean()) if inside.any() else None,
                 _auc(y[inside], current[inside]), _auc(y[inside], oof[inside]),
                 float(matched[0][members].mean()), float(matched[1][members].mean()),
             )  # fmt: skip
