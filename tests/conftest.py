@@ -41,14 +41,20 @@ class FreshRequestClient(FlaskClient):
 
 def make_test_app(database_url: str) -> Flask:
     """The app as every integration test gets it; the database templates are built through it too."""
-    app = create_app({
+    settings = {
         "TESTING": True,
         "SQLALCHEMY_DATABASE_URI": database_url,
         "MAIL_SERVER": "",
         "SERVER_NAME": "mentormatch.test",
         # Matching runs compute in the request; one test drives the background thread itself.
         "MATCHING_INLINE": True,
-    })
+    }
+    if database_url.startswith("sqlite"):
+        # Coverage tracing and four test processes on two cores slow every transaction: in the race
+        # of eight coordinators (test_coordinator_concurrency.py) a writer waited longer than SQLite's
+        # default 5 s for the write lock and got "database is locked". The wait stays bounded.
+        settings["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True, "connect_args": {"timeout": 30}}
+    app = create_app(settings)
     app.test_client_class = FreshRequestClient
     return app
 
