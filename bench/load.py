@@ -240,7 +240,7 @@ def main() -> None:
         # The servers hand their jobs (an approval's e-mail) to a queue file of the run's own, which
         # no worker reads: what is measured is the request.
         env = dict(os.environ, DATABASE_URL=url, SECRET_KEY="load-benchmark-secret-key-0123456789abcdef",
-                   MENTORMATCH_ENV="production", RATELIMIT_STORAGE_URI="memory://",
+                   MENTORMATCH_ENV="production", RATELIMIT_STORAGE_URI="memory://", APP_BASE_URL="http://127.0.0.1",
                    JOBS_SQLITE_PATH=str(Path(tempfile.mkdtemp(prefix="mentormatch-jobs-")) / "jobs.db"))
         rows = []
         process, port = serve("wsgi:app", env)
