@@ -12,6 +12,9 @@ from mentormatch.models import AccessToken, TokenPurpose, User, utcnow
 
 def test_existing_accounts_are_confirmed_and_confirmation_links_can_be_stored(app):
     db.drop_all()
+    # An earlier test on the same PostgreSQL server may have left its migration record behind.
+    with db.engine.begin() as connection:
+        connection.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
     upgrade(revision="5d0c7a9e2b41")
     created = utcnow() - timedelta(days=400)
     # SQLite stores UTC without a zone, as the models' UTCDateTime does.
