@@ -7,7 +7,7 @@ contact (the work or program contact by default); a mentor has a work or program
 phone; a meeting can be a group activity.
 
 Revision ID: 7c4e2a9d5b18
-Revises: df385be65560
+Revises: 9ea6d6978592
 Create Date: 2026-11-30 13:00:00.000000
 
 """
@@ -25,7 +25,7 @@ CONTACT_METHOD_NEW = ("in_person", "phone", "video", "group_activity", "message"
 
 # revision identifiers, used by Alembic.
 revision = '7c4e2a9d5b18'
-down_revision = 'df385be65560'
+down_revision = '9ea6d6978592'
 branch_labels = None
 depends_on = None
 

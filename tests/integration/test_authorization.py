@@ -114,7 +114,9 @@ MATRIX: dict[str, tuple[str, str, object]] = {
     "reports.index": ("GET", "/reports/", ("coordinator", "admin")),
     "reports.export": ("GET", "/reports/matches.csv", ("coordinator", "admin")),
     "reports.show_learning": ("GET", "/reports/learning/{program}", ("admin",)),
-    "reports.adopt_weights": ("POST", "/reports/learning/{program}/adopt", ("admin",)),
+    "reports.learn_now": ("POST", "/reports/learning/{program}/learn", ("admin",)),
+    "reports.adopt_model": ("POST", "/reports/learning/{program}/adopt", ("admin",)),
+    "reports.set_aside_model": ("POST", "/reports/learning/{program}/set-aside", ("admin",)),
 }
 
 IDENTITIES = ("anonymous",) + ALL
