@@ -63,10 +63,13 @@ def test_guardian_applies_for_15_year_old_to_explorers(page, seed):
     page.get_by_label("Child's last name").fill("Lopez")
     page.get_by_label("Date of birth").fill(born_years_ago(15).isoformat())
     page.get_by_role("button", name="Add child").click()
+    expect(page.get_by_text("Ana is added to your family. Now choose a program to apply to.")).to_be_visible()
     page.get_by_label("Program").select_option(label="Sacramento Police Explorers")
     page.get_by_role("button", name="Start the application").click()
 
     expect(page.get_by_role("heading", name="Step 1 of 5: About the young person")).to_be_visible()
+    steps = page.get_by_role("navigation", name="Application steps")
+    expect(steps.locator('[aria-current="step"]')).to_have_text("About the young person")
     page.evaluate("window.__mm_marker = 1")
     fill_about(page, born_years_ago(15).isoformat(), zip_code="958")
     page.get_by_label("School (optional)").fill("Hiram Johnson High")
@@ -84,13 +87,16 @@ def test_guardian_applies_for_15_year_old_to_explorers(page, seed):
     page.get_by_label("Your relation to the young person").select_option(label="Mother")
     page.get_by_label("Type your full name as your signature").fill("Maria Lopez")
     page.get_by_label("I have read the information above and I consent to this application.").check()
+    expect(steps.locator('[aria-current="step"]')).to_have_text("Review and submit")
     page.get_by_role("button", name="Give consent and submit").click()
 
     expect(page.get_by_role("heading", name="Ana · Sacramento Police Explorers")).to_be_visible()
+    # The address is the status page's own, so a reload or a bookmark shows the status, not the form.
+    expect(page).to_have_url(re.compile(r"/family/applications/\d+$"))
     expect(page.get_by_text("Under review", exact=True)).to_be_visible()
     expect(page.get_by_text("Consent given by Maria Lopez (Mother)")).to_be_visible()
     page.get_by_role("link", name="Home", exact=True).click()
-    expect(page.get_by_role("link", name="Sacramento Police Explorers", exact=True)).to_be_visible()
+    expect(page.get_by_role("table").get_by_role("link", name="Sacramento Police Explorers", exact=True)).to_be_visible()
 
 
 def test_youth_under_18_starts_alone_and_guardian_consents_by_link(page, seed, live_app):
