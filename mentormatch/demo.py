@@ -420,7 +420,9 @@ def _matching(programs: list[Program], coordinator: User) -> dict[str, int]:
         ).all()
         # The demo family sees a proposed mentor whenever the run found one for their child.
         chosen = [p for p in pending if p.application.youth.guardian_id == demo_guardian.id]
-        chosen += [p for p in pending if p not in chosen][:APPROVED_PER_PROGRAM]
+        # A few more are approved, and at least one is left for the coordinator to decide.
+        others = [p for p in pending if p not in chosen]
+        chosen += others[:min(APPROVED_PER_PROGRAM, len(others) - 1)]
         for proposal_id in [p.id for p in chosen]:
             try:
                 approved.append(decisions.approve(proposal_id, coordinator))
