@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 from typing import Any, Iterable, Sequence
 
-from flask_babel import format_decimal
+from babel.dates import get_day_names
+from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
@@ -26,12 +27,23 @@ def join_words(words: Iterable[str]) -> str:
 
 
 def slots_text(slots: Iterable[str]) -> str:
-    """Weekly slots in words, in week order: "Tuesday evening, Saturday morning"."""
-    days, parts = dict(DAYS), dict(PARTS_OF_DAY)
+    """Weekly slots in words, in week order: "Tuesday evening, Saturday morning".
+
+    Day names inside a sentence are the locale's own ("martes" in Spanish, never "Martes").
+    """
+    days, parts = _day_names_in_a_sentence(), dict(PARTS_OF_DAY)
     chosen = set(slots)
     ordered = [f"{day}-{part}" for day in DAY_CODES for part, _label in PARTS_OF_DAY if f"{day}-{part}" in chosen]
     return ", ".join(_("%(day)s %(part_of_day)s", day=days[code[:3]], part_of_day=str(parts[code[4:]]).lower())
                      for code in ordered)
+
+
+def _day_names_in_a_sentence() -> dict[str, str]:
+    locale = get_locale()
+    if locale is None:
+        return {code: str(label) for code, label in DAYS}
+    names = get_day_names("wide", locale=locale)
+    return {code: names[i] for i, code in enumerate(DAY_CODES)}
 
 
 def as_written(term: str, sources: Sequence[str]) -> str:

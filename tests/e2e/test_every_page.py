@@ -147,7 +147,11 @@ def crawled(demo_site, playwright_browser):
     def visits_of(role: str, lang: str) -> list[Visit]:
         if (role, lang) not in visits:
             visits[role, lang] = crawl(playwright_browser, demo_site.config["LIVE_URL"], role, lang)
-            print(f"\n{role} ({lang}): {len(visits[role, lang])} pages checked at 390 px")
+            found = visits[role, lang]
+            print(f"\n{role} ({lang}): {len(found)} pages checked at 390 px, "
+                  f"widest {max(v.width for v in found)} px, "
+                  f"{sum(len(v.violations) for v in found)} axe violations, "
+                  f"{sum(len(v.errors) for v in found)} console errors or failed requests")
         return visits[role, lang]
 
     return visits_of
@@ -188,11 +192,15 @@ def test_screenshots_of_every_home_page_and_the_family_status_in_spanish(demo_si
         try:
             log_in(page, role, "en")
             page.goto("/home")
-            page.screenshot(path=str(folder / f"home-{role}-phone.png"), full_page=True)
+            page.screenshot(path=str(folder / f"home-{role}-en-phone.png"), full_page=True)
+            choose_language(page, "es")
+            page.goto("/home")
+            page.screenshot(path=str(folder / f"home-{role}-es-phone.png"), full_page=True)
             if role == "guardian":
-                choose_language(page, "es")
                 page.goto(f"/family/applications/{proposed}")
                 page.screenshot(path=str(folder / "family-status-es-phone.png"), full_page=True)
+            # The language is kept on the account: leave it as the demo has it.
+            choose_language(page, "en")
         finally:
             context.close()
     assert (folder / "family-status-es-phone.png").stat().st_size > 10_000

@@ -12,6 +12,9 @@ pytestmark = pytest.mark.usefixtures("compiled_translations")
 @pytest.mark.parametrize("reason, english, spanish", [
     ({"code": "interests.shared", "data": {"shared": ["K9", "robotics"]}},
      "Both into K9 (police dogs) and robotics", "A los dos les interesa: K9 (perros policía) y robótica"),
+    ({"code": "availability.shared", "data": {"slots": ["sun-evening", "tue-evening"]}},
+     "Both free on Tuesday evening, Sunday evening",
+     "Los dos tienen tiempo libre: martes por la noche, domingo por la noche"),
     ({"code": "distance.miles", "data": {"miles": 3.3}}, "3.3 miles apart", "A 3,3 millas de distancia"),
     ({"code": "learned.track_record", "data": {"lasted": 3, "closed_early": 1, "parts": {}}},
      "3 of the mentor's matches in this program lasted a year; 1 closed early",
