@@ -169,13 +169,18 @@ def _former_matches(rng, youth_rows, pools, coordinator, today) -> int:
     return made
 
 
+ROOM_KEPT_FOR_TODAY = 8
+
+
 def _current_matches(rng, waitlisted, pools, open_counts, mentors, coordinator, today) -> int:
     """About half of the youth waiting since last month were matched and meet now."""
     made = 0
     by_program = dict(pools)
     for application in waitlisted:
         pool = [m for m in by_program.get(application.program, []) if open_counts.get(m.id, 0) < m.capacity]
-        if not pool or (made and rng.random() < 0.5):
+        room = sum(m.capacity - open_counts.get(m.id, 0) for m in pool if not m.missing_clearances(today))
+        # Each program keeps places free for today's matching run to propose.
+        if room <= ROOM_KEPT_FOR_TODAY or (made and rng.random() < 0.5):
             continue
         joined = application.waiting_since.date()
         latest = today - timedelta(days=10)
