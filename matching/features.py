@@ -384,6 +384,10 @@ class FeatureModel:
         elif every:
             scores += np.take(self.place_score[self.place_y[rows]], self.place_m, axis=1)
             scores += self.mentor_score[None, :]
+        elif len(rows) * self.place_score.shape[1] <= self.place_score.shape[0] * len(cols):
+            # Whichever side is smaller is narrowed first.
+            scores += np.take(self.place_score[self.place_y[rows]], self.place_m[cols], axis=1)
+            scores += self.mentor_score[cols][None, :]
         else:
             scores += np.take(self.place_score[:, self.place_m[cols]], self.place_y[rows], axis=0)
             scores += self.mentor_score[cols][None, :]
@@ -400,6 +404,24 @@ class FeatureModel:
             scores += shared
         self._block_pairs(scores, rows, cols, np.float32(-np.inf))
         return scores
+
+    def youth_groups(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Youth grouped by the mentors that program, gender, language, clearance and capacity leave them.
+
+        Returns
+        -------
+        list of (rows, cols)
+            Every youth once; ``cols`` holds the only mentors that can be
+            feasible for ``rows`` (the other rules are per pair).
+        """
+        allowed = np.isfinite(self.constraint_penalty) & np.isfinite(self.mentor_score)[None, :]
+        order = np.argsort(self.constraint_class, kind="stable")
+        starts = np.searchsorted(self.constraint_class[order], np.arange(len(allowed) + 1))
+        return [
+            (order[start:stop], np.flatnonzero(allowed[k]))
+            for k, (start, stop) in enumerate(zip(starts[:-1].tolist(), starts[1:].tolist()))
+            if stop > start
+        ]
 
     def _block_pairs(self, block: np.ndarray, rows: np.ndarray, cols: np.ndarray, value) -> None:
         """Set ``value`` on the do-not-match pairs that fall in this block."""
