@@ -119,8 +119,13 @@ def _crawl(client, start: list[str], limit: int = 60) -> dict[str, Forms]:
 
 
 @pytest.fixture
+def database_url(demo_database_url):
+    """Each test starts from the demo data set, copied from one seeded once per test process."""
+    return demo_database_url
+
+
+@pytest.fixture
 def world(app):
-    demo.seed()
     app.config["PROPAGATE_EXCEPTIONS"] = False
     return app
 
