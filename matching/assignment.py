@@ -293,10 +293,19 @@ def best_youth_for_mentors(
 
 
 def _join_graph(graph: Pairs, reserve: Pairs, extra: Pairs, n_mentors: int) -> tuple[Pairs, Pairs]:
-    """``graph`` with the pairs of ``extra`` it lacks, and ``reserve`` without them."""
-    in_graph = np.isin(extra.youth * n_mentors + extra.mentor, graph.youth * n_mentors + graph.mentor)
-    added = extra.take(~in_graph)
-    in_added = np.isin(reserve.youth * n_mentors + reserve.mentor, added.youth * n_mentors + added.mentor)
+    """``graph`` with the pairs of ``extra`` it lacks, and ``reserve`` without them.
+
+    Only pairs of the mentors in ``extra`` are compared, so a few mentors' pairs
+    join a large graph in time linear in its size.
+    """
+    involved = np.zeros(n_mentors, dtype=bool)
+    involved[extra.mentor] = True
+    extra_codes = extra.youth * n_mentors + extra.mentor
+    near = np.flatnonzero(involved[graph.mentor])
+    added = extra.take(~np.isin(extra_codes, graph.youth[near] * n_mentors + graph.mentor[near]))
+    near = np.flatnonzero(involved[reserve.mentor])
+    in_added = np.zeros(len(reserve), dtype=bool)
+    in_added[near] = np.isin(reserve.youth[near] * n_mentors + reserve.mentor[near], added.youth * n_mentors + added.mentor)
     return Pairs.concat([graph, added]), reserve.take(~in_added)
 
 
@@ -503,13 +512,36 @@ class _Rescorer:
         return Pairs.concat(found)
 
 
-def _best_per_mentor(pairs: Pairs, count: int, mentors: np.ndarray) -> Pairs:
-    """The ``count`` best-scoring pairs of each mentor in ``mentors`` (bool, shape (m,)) among ``pairs``."""
-    pairs = pairs.take(mentors[pairs.mentor])
-    order = np.lexsort((-pairs.score, pairs.mentor))
+def _best_per_mentor(pairs: Pairs, count: int, mentors: np.ndarray, head: int = 0) -> np.ndarray:
+    """Positions in ``pairs`` of the ``count`` best-scoring pairs of each mentor in ``mentors``
+    (bool, shape (m,)); ties broken either way. Scores must be finite.
+
+    With ``head``, the first ``head`` pairs are ranked first: a mentor with
+    ``count`` of them scoring at least ``t`` keeps nothing below ``t``, so only
+    the pairs that reach their mentor's ``t`` are ranked over the whole list
+    (a few times faster when the head is a fifth of the pairs).
+    """
+    wanted = mentors[pairs.mentor]
+    if head:
+        first = Pairs(pairs.youth[:head], pairs.mentor[:head], pairs.score[:head])
+        best = _best_per_mentor(first, count, mentors)
+        threshold = np.full(len(mentors), np.inf)
+        full = np.bincount(first.mentor[best], minlength=len(mentors)) >= count
+        np.minimum.at(threshold, first.mentor[best], first.score[best])
+        threshold[~full] = -np.inf
+        wanted &= pairs.score >= threshold[pairs.mentor]
+    chosen = np.flatnonzero(wanted)
+    if not len(chosen):
+        return chosen
+    score = pairs.score[chosen]
+    low, high = float(score.min()), float(score.max())
+    # One sort of a single float key (mentor, then score descending) is
+    # several times faster than a two-key lexsort.
+    key = pairs.mentor[chosen] * (high - low + 1.0) + (high - score)
+    order = chosen[np.argsort(key)]
     mentor = pairs.mentor[order]
     rank = np.arange(len(order)) - np.searchsorted(mentor, mentor, side="left")
-    return pairs.take(order[rank < count])
+    return order[rank < count]
 
 
 def assign_exact(
@@ -574,13 +606,17 @@ def assign_exact(
     if mentor_candidates:
         open_mentors = capacity > 0
         kept = Pairs.concat([graph, spare])
-        starved = np.flatnonzero(open_mentors & (np.bincount(kept.mentor, minlength=n_mentors) < mentor_candidates))
-        open_mentors[starved] = False
-        best = Pairs.concat([
-            _best_per_mentor(kept, mentor_candidates, open_mentors),
-            best_youth_for_mentors(objective_rows, n_youth, starved, mentor_candidates, RESCORE_GROUP),
-        ])  # fmt: skip
-        graph, spare = _join_graph(graph, spare, best, n_mentors)
+        starved = open_mentors & (np.bincount(kept.mentor, minlength=n_mentors) < mentor_candidates)
+        best = _best_per_mentor(kept, mentor_candidates, open_mentors & ~starved, head=len(graph))
+        # Positions past the graph are reserve pairs, which move into the graph.
+        moved = np.zeros(len(spare), dtype=bool)
+        moved[best[best >= len(graph)] - len(graph)] = True
+        graph, spare = Pairs.concat([graph, spare.take(moved)]), spare.take(~moved)
+        del kept
+        extra = best_youth_for_mentors(
+            objective_rows, n_youth, np.flatnonzero(starved), mentor_candidates, RESCORE_GROUP
+        )
+        graph, spare = _join_graph(graph, spare, extra, n_mentors)
     timings["score_and_prune"] = time.perf_counter() - started
     timings["assign"] = timings["certify"] = 0.0
     scale = _scale(float(np.max(graph.score + bonus[graph.youth], initial=0.0)))
