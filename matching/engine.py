@@ -28,8 +28,8 @@ from matching.profiles import Mentor, Youth, check_unique_ids
 
 
 MENTOR_CANDIDATES = 16
-"""With a learned model, each mentor's best youth that also enter the assignment graph
-(:func:`matching.assignment.prune_to_candidates`)."""
+"""Each mentor's best youth that also enter the first assignment graph
+(``mentor_candidates`` of :func:`matching.assignment.assign_exact`)."""
 
 
 @contextmanager
@@ -383,6 +383,7 @@ def propose(
     candidates: int = 24,
     reserve: int = 104,
     chunk_size: int = 512,
+    mentor_candidates: int = MENTOR_CANDIDATES,
 ) -> MatchResult:
     """Propose the assignment with the greatest total score plus wait bonus, exactly.
 
@@ -390,8 +391,8 @@ def propose(
     best feasible mentors enter the assignment graph, the next ``reserve`` are
     kept aside; an LP-duality check (see :mod:`matching.assignment`) proves the
     left-out pairs cannot improve the optimum, adding them back when they could.
-    ``candidates``, ``reserve`` and ``chunk_size`` change speed and memory,
-    never the result.
+    ``candidates``, ``reserve``, ``chunk_size`` and ``mentor_candidates`` change
+    speed and memory, never the result.
 
     Parameters
     ----------
@@ -404,6 +405,8 @@ def propose(
         Further mentors per youth kept for the optimality check.
     chunk_size : int
         Youth scored at once by each thread (memory about ``chunk_size * m * 12`` bytes per thread).
+    mentor_candidates : int
+        Each mentor's best youth that also enter the first graph.
 
     Returns
     -------
@@ -424,7 +427,8 @@ def propose(
             candidates=candidates,
             reserve=reserve,
             chunk_size=chunk_size,
-            mentor_candidates=0 if model.learned is None else MENTOR_CANDIDATES,
+            mentor_candidates=mentor_candidates,
+            youth_groups=model.youth_groups(),
         )
     timings.update(assignment.timings)
     timings["total"] = time.perf_counter() - started

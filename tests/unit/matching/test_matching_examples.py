@@ -172,7 +172,7 @@ def test_config_round_trips_through_plain_data():
 def test_pruning_that_bites_still_gives_the_dense_optimum(reserve):
     youth, mentors = synthetic_youth(120, seed=3), synthetic_mentors(15, capacity=3, seed=4)
     config = MatchConfig(wait_priority_weight=0.0)
-    result = propose(youth, mentors, config, candidates=1, reserve=reserve, chunk_size=16)
+    result = propose(youth, mentors, config, candidates=1, reserve=reserve, chunk_size=16, mentor_candidates=0)
     assert result.certificate["rounds"] > 1
     assert result.certificate["pairs_added"] > 0
     dense = score(youth, mentors, config)
