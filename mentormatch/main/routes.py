@@ -16,6 +16,8 @@ from mentormatch.coordinator.forms import RetryMessageForm
 from mentormatch.extensions import db
 from mentormatch.lifecycle.queries import dashboard_alerts
 from mentormatch.main import bp
+from mentormatch.partners import routes as partner_routes
+from mentormatch.partners import stages as partner_stages
 from mentormatch.models import (
     Application,
     ApplicationStatus,
@@ -60,6 +62,7 @@ def home():
         Role.MENTOR: _mentor_home,
         Role.COORDINATOR: _staff_home,
         Role.ADMIN: _staff_home,
+        Role.PARTNER: partner_routes.list_referrals,
     }[current_user.role]
     return view()
 
@@ -183,4 +186,5 @@ def _staff_home():
         paused=coordinator_queries.paused_matches() if counts["paused_matches"] else [],
         failed_messages=mail.failed_messages() if counts["failed_messages"] else [],
         stuck_events=events.stuck_events() if counts["stuck_events"] else [], retry_form=RetryMessageForm(),
+        referrals_waiting=partner_stages.waiting_for_family(),
     )

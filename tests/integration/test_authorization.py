@@ -10,7 +10,7 @@ from flask import Blueprint
 
 from mentormatch import access, create_app
 from mentormatch.extensions import db
-from mentormatch.models import DoNotMatch, MessageStatus, OutboxMessage, Role
+from mentormatch.models import DoNotMatch, MessageStatus, OutboxMessage, PartnerLiaison, Role
 from tests.builders import (
     PASSWORD,
     make_application,
@@ -23,8 +23,9 @@ from tests.builders import (
     make_user,
     make_youth,
 )
+from tests.support.partnership import make_partner, make_referral
 
-ALL = ("guardian", "youth", "mentor", "coordinator", "admin")
+ALL = ("guardian", "youth", "mentor", "coordinator", "admin", "partner")
 PUBLIC = "public"
 STAFF = ("coordinator", "admin")
 
@@ -112,6 +113,23 @@ MATRIX: dict[str, tuple[str, str, object]] = {
     "reports.export": ("GET", "/reports/matches.csv", ("coordinator", "admin")),
     "reports.show_learning": ("GET", "/reports/learning/{program}", ("admin",)),
     "reports.adopt_weights": ("POST", "/reports/learning/{program}/adopt", ("admin",)),
+    # The partnership: an admin manages organizations; a liaison refers (another partner's referral is a 404).
+    "partners.organizations": ("GET", "/partners/organizations", ("admin",)),
+    "partners.organization": ("GET", "/partners/organizations/{partner}", ("admin",)),
+    "partners.add_liaison": ("POST", "/partners/organizations/{partner}/liaisons", ("admin",)),
+    "partners.toggle_liaison": ("POST", "/partners/liaisons/{partner_user}/active", ("admin",)),
+    "partners.list_referrals": ("GET", "/partners/referrals", ("partner",) + STAFF),
+    "partners.new_referral": ("GET", "/partners/referrals/new", ("partner",)),
+    "partners.upload_referrals": ("GET", "/partners/referrals/upload", ("partner",)),
+    "partners.confirm_upload": ("POST", "/partners/referrals/upload/confirm", ("partner",)),
+    "partners.referral_template": ("GET", "/partners/referrals/template.csv", ("partner",)),
+    "partners.resend_referral": ("POST", "/partners/referrals/{referral}/resend", ("partner",)),
+    "partners.withdraw_referral": ("POST", "/partners/referrals/{referral}/withdraw", ("partner",)),
+    "partners.source_report": ("GET", "/partners/report", STAFF),
+    "partners.source_report_csv": ("GET", "/partners/report.csv", STAFF),
+    "partners.invitation": ("GET", "/partners/invitations/not-a-token", PUBLIC),
+    "partners.decline_invitation": ("POST", "/partners/invitations/not-a-token/decline", PUBLIC),
+    "partners.share_progress": ("POST", "/partners/applications/999999/sharing", ("guardian", "youth")),
 }
 
 IDENTITIES = ("anonymous",) + ALL
@@ -133,6 +151,11 @@ def people(app):
     db.session.add_all([pair, message])
     db.session.commit()
     ids.update(c_pair=pair.id, c_message=message.id)
+    partner = make_partner()
+    db.session.add(PartnerLiaison(user=users["partner"], partner=partner))
+    db.session.commit()
+    referral, _token = make_referral(users["partner"], [make_program()])
+    ids.update(partner=partner.id, partner_user=users["partner"].id, referral=referral.id)
     return users, ids
 
 
