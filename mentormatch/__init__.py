@@ -64,14 +64,16 @@ def create_app(overrides: Optional[dict[str, Any]] = None) -> Flask:
 
     app.register_blueprint(lifecycle.bp)
     app.register_blueprint(reports.bp)
-    from mentormatch import partners
+    from mentormatch import gatherings, partners
 
     app.register_blueprint(partners.bp)
+    app.register_blueprint(gatherings.bp)
     errors.register(app)
     security.register(app)
     cli.register(app)
     # The jobs and the consequences of events register themselves on import.
     from mentormatch import consequences, jobs, notifications, queue  # noqa: F401
+    from mentormatch.gatherings import notifications as gathering_notifications  # noqa: F401
     from mentormatch.partners import notifications as partner_notifications  # noqa: F401
 
     queue.init_app(app)

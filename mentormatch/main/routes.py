@@ -15,6 +15,7 @@ from mentormatch.coordinator import queries as coordinator_queries
 from mentormatch.coordinator.forms import RetryMessageForm
 from mentormatch.extensions import db
 from mentormatch.lifecycle.queries import dashboard_alerts
+from mentormatch.gatherings import service as gathering_service
 from mentormatch.main import bp
 from mentormatch.partners import routes as partner_routes
 from mentormatch.partners import stages as partner_stages
@@ -49,7 +50,8 @@ def index():
     """The public front page: what the programs are and who may join."""
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
-    return render_template("main/index.html", programs=active_programs())
+    return render_template("main/index.html", programs=active_programs(),
+                           public_events=gathering_service.upcoming(None, limit=3))
 
 
 @bp.route("/home")

@@ -10,7 +10,7 @@ from flask import Blueprint
 
 from mentormatch import access, create_app
 from mentormatch.extensions import db
-from mentormatch.models import DoNotMatch, MessageStatus, OutboxMessage, PartnerLiaison, Role
+from mentormatch.models import DoNotMatch, MessageStatus, OutboxMessage, PartnerLiaison, Role, Rsvp, RsvpStatus
 from tests.builders import (
     PASSWORD,
     make_application,
@@ -23,7 +23,7 @@ from tests.builders import (
     make_user,
     make_youth,
 )
-from tests.support.partnership import make_partner, make_referral
+from tests.support.partnership import make_gathering, make_partner, make_referral
 
 ALL = ("guardian", "youth", "mentor", "coordinator", "admin", "partner")
 PUBLIC = "public"
@@ -130,6 +130,25 @@ MATRIX: dict[str, tuple[str, str, object]] = {
     "partners.invitation": ("GET", "/partners/invitations/not-a-token", PUBLIC),
     "partners.decline_invitation": ("POST", "/partners/invitations/not-a-token/decline", PUBLIC),
     "partners.share_progress": ("POST", "/partners/applications/999999/sharing", ("guardian", "youth")),
+    # Events: public ones open to all; organizers are staff and liaisons (another partner's event is a 404).
+    "gatherings.index": ("GET", "/events/", PUBLIC),
+    "gatherings.show": ("GET", "/events/{gathering}", PUBLIC),
+    "gatherings.respond": ("POST", "/events/{gathering}/rsvp", ALL),
+    "gatherings.cancel_response": ("POST", "/events/{gathering}/rsvp/cancel", ALL),
+    "gatherings.manage": ("GET", "/events/manage", ("partner",) + STAFF),
+    "gatherings.create": ("GET", "/events/new", ("partner",) + STAFF),
+    "gatherings.edit": ("GET", "/events/{gathering}/edit", ("partner",) + STAFF),
+    "gatherings.publish": ("POST", "/events/{gathering}/publish", ("partner",) + STAFF),
+    "gatherings.cancel": ("POST", "/events/{gathering}/cancel", ("partner",) + STAFF),
+    "gatherings.attendance": ("GET", "/events/{gathering}/attendance", ("partner",) + STAFF),
+    "gatherings.mark": ("POST", "/events/{gathering}/attendance/{rsvp}", ("partner",) + STAFF),
+    "gatherings.my_hours": ("GET", "/events/hours", ("mentor",)),
+    "gatherings.my_hours_csv": ("GET", "/events/hours.csv", ("mentor",)),
+    "gatherings.hours_report": ("GET", "/events/hours/report", STAFF),
+    "gatherings.hours_report_csv": ("GET", "/events/hours/report.csv", STAFF),
+    "gatherings.calendar_page": ("GET", "/events/calendar", ALL),
+    "gatherings.reset_calendar": ("POST", "/events/calendar", ALL),
+    "gatherings.feed": ("GET", "/events/calendar/not-a-token.ics", PUBLIC),
 }
 
 IDENTITIES = ("anonymous",) + ALL
@@ -156,6 +175,10 @@ def people(app):
     db.session.commit()
     referral, _token = make_referral(users["partner"], [make_program()])
     ids.update(partner=partner.id, partner_user=users["partner"].id, referral=referral.id)
+    gathering = make_gathering(partner=partner)
+    answer = Rsvp.record(gathering, users["coordinator"], RsvpStatus.GOING, 0)
+    db.session.commit()
+    ids.update(gathering=gathering.id, rsvp=answer.id)
     return users, ids
 
 
