@@ -17,6 +17,7 @@ from mentormatch.extensions import db
 from mentormatch.lifecycle.queries import dashboard_alerts
 from mentormatch.gatherings import service as gathering_service
 from mentormatch.main import bp
+from mentormatch.stories import service as story_service
 from mentormatch.partners import routes as partner_routes
 from mentormatch.partners import stages as partner_stages
 from mentormatch.models import (
@@ -51,7 +52,8 @@ def index():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
     return render_template("main/index.html", programs=active_programs(),
-                           public_events=gathering_service.upcoming(None, limit=3))
+                           public_events=gathering_service.upcoming(None, limit=3),
+                           public_stories=story_service.published(limit=3))
 
 
 @bp.route("/home")
