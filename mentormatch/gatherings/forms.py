@@ -54,3 +54,10 @@ class AttendanceForm(FlaskForm):
 
 class ButtonForm(FlaskForm):
     submit = SubmitField(_l("Save"))
+
+# Labels the models define in English and family pages show; listed so the Spanish catalog carries them.
+MODEL_LABELS = (
+    _l("Explorer meeting"), _l("Coffee with a Cop"), _l("Community day"), _l("Training"), _l("Group outing"),
+    _l("Everyone"), _l("Families in a program"), _l("Mentors"), _l("Matched mentors and families"),
+    _l("Going"), _l("On the waitlist"), _l("Cancelled"),
+)

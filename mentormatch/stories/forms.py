@@ -24,3 +24,9 @@ class StoryForm(FlaskForm):
 
 class StoryButtonForm(FlaskForm):
     submit = SubmitField(_l("Save"))
+
+# The story's status as a family reads it; listed so the Spanish catalog carries the model's labels.
+MODEL_LABELS = (
+    _l("Draft"), _l("Waiting for the family's approval"), _l("Approved by the family"), _l("Published"),
+    _l("Withdrawn"),
+)

@@ -55,11 +55,20 @@ def test_a_liaison_refers_a_family_who_is_emailed_a_link_in_its_own_language(bro
     assert message.locale == "es"
     assert "Hiram Johnson High" in message.subject and "Ana" in message.subject
     assert "Explorer Post 300" in message.body and "/partners/invitations/" in message.body
+    assert "El enlace funciona una sola vez" in message.body
     page = browser.get("/partners/referrals").get_data(as_text=True)
     assert "Ana" in page and "Invited" in page
     # The secret is only in the e-mail: the database keeps its hash.
     token = invitation_path(message).rsplit("/", 1)[1]
     assert db.session.scalar(sa.select(ReferralInvitation.token_hash)) != token
+
+
+def test_the_invitation_page_speaks_the_familys_language(browser, compiled_translations):
+    program = make_program(name="Explorer Post 300")
+    _referral, token = make_referral(make_liaison(make_partner(name="Hiram Johnson High")), [program])
+    browser.post("/account/language", {"lang": "es", "next": f"/partners/invitations/{token}"}, form_page="/")
+    page = browser.get(f"/partners/invitations/{token}").get_data(as_text=True)
+    assert "Una invitación para Ana" in page and "Cree su cuenta" in page and "No, gracias" in page
 
 
 def test_a_referral_without_the_familys_agreement_or_a_program_is_refused_and_nothing_typed_is_lost(browser):
