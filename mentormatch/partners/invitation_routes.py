@@ -12,6 +12,7 @@ from typing import Optional
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, session, url_for
 from flask_babel import gettext as _
+from flask_babel import refresh
 from flask_login import current_user
 
 from mentormatch.access import public, roles_required
@@ -48,11 +49,19 @@ def invitation(token: str):
     record = ReferralInvitation.find_usable(token)
     if record is None:
         return _closed()
+    _speak_the_familys_language(record)
     if not current_user.is_authenticated:
         return _register(record, token)
     if current_user.role not in FAMILY:
         return _render(record, token, None, wrong_account=True)
     return _start(record, token)
+
+
+def _speak_the_familys_language(record: ReferralInvitation) -> None:
+    """A visitor who chose no language reads the invitation in the one the partner gave for the family."""
+    if not current_user.is_authenticated and "lang" not in session:
+        session["lang"] = record.referral.family_locale
+        refresh()
 
 
 def _render(record: ReferralInvitation, token: str, form, status: int = 200, **context):
