@@ -2,7 +2,7 @@
 they logged with their mentees.
 
 An event counts for its length. A logged meeting has no recorded length, so each counts as
-MENTOR_MEETING_HOURS (one hour unless configured otherwise).
+MENTOR_MEETING_HOURS (one hour unless configured otherwise, from the environment).
 """
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ class HoursLine:
 
 
 def meeting_hours() -> float:
-    return float(current_app.config.get("MENTOR_MEETING_HOURS", 1.0))
+    return float(current_app.config["MENTOR_MEETING_HOURS"])
 
 
 def _event_lines(user_ids: Optional[list[int]] = None) -> list[tuple[int, HoursLine]]:

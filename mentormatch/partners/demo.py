@@ -40,7 +40,6 @@ from mentormatch.models import (
     StoryStatus,
     User,
     Youth,
-    utcnow,
 )
 
 PARTNERS = (

@@ -130,7 +130,7 @@ def refer_many(liaison: User, rows: list[ReferralData]) -> list[Referral]:
 
 
 def link_days() -> int:
-    return current_app.config.get("REFERRAL_LINK_DAYS", 21)
+    return current_app.config["REFERRAL_LINK_DAYS"]
 
 
 def _send_link(referral: Referral) -> None:

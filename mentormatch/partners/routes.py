@@ -3,7 +3,7 @@ report by referral source."""
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from mentormatch.access import roles_required, staff_required

@@ -18,7 +18,6 @@ from mentormatch.models import (
     Role,
     Rsvp,
     RsvpStatus,
-    utcnow,
 )
 from tests.builders import (
     PASSWORD,
