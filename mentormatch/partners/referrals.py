@@ -188,9 +188,9 @@ def accept(invitation: ReferralInvitation, user: User, program_id: int, youth: O
     The application is a draft; the family fills in and confirms every step as any family does.
     """
     referral = invitation.referral
-    _confirm_invited_address(invitation, user)
     if program_id not in {p.id for p in referral.programs if p.is_active}:
         raise AcceptRefused("program")
+    _confirm_invited_address(invitation, user)
     if youth is None:
         youth = Youth(guardian=user, first_name=child.first_name.strip(), last_name=child.last_name.strip(),
                       date_of_birth=child.date_of_birth)

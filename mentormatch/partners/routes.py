@@ -7,7 +7,7 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from mentormatch.access import roles_required, staff_required
-from mentormatch.extensions import db
+from mentormatch.extensions import db, limiter
 from mentormatch.models import AgeBand, Program, Referral, ReferralStatus, Role
 from mentormatch.partners import bp, bulk, referrals, report, stages
 from mentormatch.partners.forms import ButtonForm, ConfirmUploadForm, ReferralForm, UploadForm
@@ -43,8 +43,13 @@ def list_referrals():
                            figures=report.by_source(partner) if partner else None, button=ButtonForm())
 
 
+def _liaison_key() -> str:
+    return f"liaison:{current_user.id}"
+
+
 @bp.route("/referrals/new", methods=["GET", "POST"])
 @liaison_required
+@limiter.limit("60 per hour", methods=["POST"], key_func=_liaison_key)
 def new_referral():
     """Refer one family: they get an e-mail in their language with a single-use link."""
     form = ReferralForm()
@@ -92,6 +97,7 @@ def _preview(rows: list[dict], message: str = "", status: int = 200):
 
 @bp.route("/referrals/upload/confirm", methods=["POST"])
 @liaison_required
+@limiter.limit("10 per hour", key_func=_liaison_key)
 def confirm_upload():
     """Save every valid row of the previewed list, or none if anything changed since the preview."""
     form = ConfirmUploadForm()
