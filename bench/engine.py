@@ -20,6 +20,7 @@ pruning, assignment and its certificate) plus reading every proposal with its
 reasons and every unmatched youth with its reason; for ``vectors`` it is
 ``assign_exact`` on the row-scoring function. The reference solvers get the
 dense weight matrix built before their clock starts, which favours them.
+With ``--model``, ``realistic`` is scored by that learned model (every method).
 
     /work/main/.venv/bin/python bench/engine.py --youth 5000 --mentors 1000 --capacity 5 --repeat 3
 """
@@ -27,6 +28,7 @@ dense weight matrix built before their clock starts, which favours them.
 from __future__ import annotations
 
 import argparse
+import json
 import resource
 import statistics
 import subprocess
@@ -41,6 +43,7 @@ from scipy.optimize import linear_sum_assignment
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from matching import MatchConfig, propose  # noqa: E402
+from matching.additive import AdditiveModel  # noqa: E402
 from matching.assignment import assign_exact, count_blocking_pairs  # noqa: E402
 from matching.features import FeatureModel  # noqa: E402
 from matching.geo import zip_centroids  # noqa: E402
@@ -87,13 +90,18 @@ def vector_instance(n: int, m: int, capacity: int, seed: int) -> Instance:
     return Instance("vectors", n, m, rows, caps, bonus, run_ours)
 
 
-def realistic_instance(n: int, m: int, capacity: int, seed: int, with_model: bool = True) -> Instance:
+def realistic_instance(
+    n: int, m: int, capacity: int, seed: int, with_model: bool = True, learned: Path | None = None
+) -> Instance:
     youth, mentors = synthetic_youth(n, seed=seed), synthetic_mentors(m, capacity=capacity, seed=seed + 1)
+    config = MatchConfig()
+    if learned is not None:
+        config = MatchConfig(model=AdditiveModel.from_dict(json.loads(learned.read_text())))
     # Ours builds its own features inside the clock, so its worker skips this.
-    model = FeatureModel(youth, mentors, MatchConfig()) if with_model else None
+    model = FeatureModel(youth, mentors, config) if with_model else None
 
     def run_ours():
-        result = propose(youth, mentors)
+        result = propose(youth, mentors, config)
         # Read what the app reads, so the lazily built reasons are timed too.
         result.proposals, result.unmatched
         return result.mentor_index_of_youth, result.timings
@@ -206,7 +214,7 @@ METHODS = {
 def make_instance(population: str, args: argparse.Namespace, with_model: bool = True) -> Instance:
     if population == "vectors":
         return vector_instance(args.youth, args.mentors, args.capacity, args.seed)
-    return realistic_instance(args.youth, args.mentors, args.capacity, args.seed, with_model)
+    return realistic_instance(args.youth, args.mentors, args.capacity, args.seed, with_model, args.model)
 
 
 def worker(args: argparse.Namespace) -> None:
@@ -260,7 +268,7 @@ def in_subprocess(method: str, population: str, args: argparse.Namespace, repeat
             sys.executable, __file__, "--worker", method, "--population", population, "--out", str(out),
             "--youth", str(args.youth), "--mentors", str(args.mentors), "--capacity", str(args.capacity),
             "--seed", str(args.seed), "--repeat", str(repeat),
-        ]  # fmt: skip
+        ] + (["--model", str(args.model)] if args.model else [])  # fmt: skip
         subprocess.run(command, check=True)
         with np.load(out) as data:
             result = {key: data[key] for key in data.files}
@@ -276,6 +284,7 @@ def run_methods(population: str, args: argparse.Namespace) -> dict:
     return {
         method: in_subprocess(method, population, args, args.repeat if method != "greedy" else 1)
         for method in METHODS
+        if method in args.methods.split(",")
     }
 
 
@@ -323,6 +332,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--population", choices=("vectors", "realistic", "both"), default="both")
+    parser.add_argument("--methods", default=",".join(METHODS), help="comma-separated subset of " + ", ".join(METHODS))
+    parser.add_argument("--model", type=Path, help="score `realistic` with this learned model (JSON, "
+                        "e.g. from bench/learning.py --save-model)")
     parser.add_argument("--worker", choices=tuple(METHODS), help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -336,7 +348,7 @@ def main() -> None:
     floor = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     results = {population: run_methods(population, args) for population in populations}
     print(f"bench/engine.py --youth {args.youth} --mentors {args.mentors} --capacity {args.capacity} "
-          f"--repeat {args.repeat}\n(time = median of {args.repeat} runs; RSS MB = peak RSS of the method's own "
+          f"--repeat {args.repeat}{f' --model {args.model}' if args.model else ''}\n(time = median of {args.repeat} runs; RSS MB = peak RSS of the method's own "
           f"process by getrusage, instance included, floor {floor:.0f} MB from the launching process; "
           f"(before) = the same just before the first run)")
     for population in populations:

@@ -8,7 +8,9 @@ always be explained with the weights that produced it.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields, replace
+
+from matching.additive import AdditiveModel
 
 FACTORS = ("interests", "text", "languages", "availability", "distance", "experience")
 """The similarity factors, in the order used by every array with a factor axis."""
@@ -48,6 +50,12 @@ class MatchConfig:
         Make "at least one shared weekly slot" a hard rule.
     do_not_match
         ``(youth_id, mentor_id)`` pairs a coordinator has ruled out.
+    model
+        A learned outcome model (:class:`matching.additive.AdditiveModel`), as
+        returned by :func:`matching.learn_weights`. When set, a pair's score is
+        the sum of the model's feature contributions instead of the weighted
+        factors (the weights are kept, unused, for a coordinator to compare);
+        when None (the default), scores are the weighted factors.
     """
 
     weight_interests: float = 0.30
@@ -62,6 +70,7 @@ class MatchConfig:
     wait_full_days: int = 180
     require_shared_slot: bool = True
     do_not_match: frozenset = field(default_factory=frozenset)
+    model: AdditiveModel | None = None
 
     def __post_init__(self) -> None:
         for factor in FACTORS:
@@ -82,6 +91,8 @@ class MatchConfig:
         if any(len(pair) != 2 for pair in pairs):
             raise ValueError("do_not_match must hold (youth_id, mentor_id) pairs")
         object.__setattr__(self, "do_not_match", pairs)
+        if self.model is not None and not isinstance(self.model, AdditiveModel):
+            raise ValueError("model must be an AdditiveModel or None")
 
     @property
     def weights(self) -> dict[str, float]:
@@ -95,10 +106,22 @@ class MatchConfig:
             raise ValueError(f"unknown factors {sorted(unknown)}")
         return replace(self, **{f"weight_{name}": float(value) for name, value in weights.items()})
 
+    @property
+    def model_id(self) -> str | None:
+        """Id of the learned model that scores with this config, None for the weighted factors."""
+        return None if self.model is None else self.model.id
+
     def to_dict(self) -> dict:
-        """Plain JSON-ready data; ``do_not_match`` becomes a sorted list of ``[youth_id, mentor_id]``."""
-        data = asdict(self)
+        """Plain JSON-ready data; ``do_not_match`` becomes a sorted list of ``[youth_id, mentor_id]``.
+
+        ``model`` appears only when a learned model is set, as its
+        ``mentormatch.additive/1`` data, so settings stored before learned
+        models existed read and compare unchanged.
+        """
+        data = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("do_not_match", "model")}
         data["do_not_match"] = sorted(([y, m] for y, m in self.do_not_match), key=repr)
+        if self.model is not None:
+            data["model"] = self.model.to_dict()
         return data
 
     @classmethod
@@ -111,4 +134,6 @@ class MatchConfig:
         values = dict(data)
         if "do_not_match" in values:
             values["do_not_match"] = frozenset(tuple(pair) for pair in values["do_not_match"])
+        if values.get("model") is not None:
+            values["model"] = AdditiveModel.from_dict(values["model"])
         return cls(**values)

@@ -7,7 +7,8 @@ cells for "not stated".
 youth columns:   id, age, gender, languages, interests, text, slots, zip, programs,
                  mentor_gender_preference, required_language, max_travel_miles, days_waiting
 mentor columns:  id, age, gender, languages, interests, text, slots, zip, programs,
-                 capacity, active_mentees, cleared, youth_experience_years
+                 capacity, active_mentees, cleared, youth_experience_years,
+                 matches_lasted, matches_closed_early (the last two optional)
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ YOUTH_COLUMNS = (
 )  # fmt: skip
 MENTOR_COLUMNS = (
     "id", "age", "gender", "languages", "interests", "text", "slots", "zip", "programs",
-    "capacity", "active_mentees", "cleared", "youth_experience_years",
+    "capacity", "active_mentees", "cleared", "youth_experience_years", "matches_lasted", "matches_closed_early",
 )  # fmt: skip
 SET_FIELDS = {"languages", "interests", "slots", "programs"}
 
@@ -89,6 +90,8 @@ def read_mentors(path: Path) -> list[Mentor]:
             "active_mentees": _cell("mentor", row, "active_mentees", int) or 0,
             "cleared": bool(_cell("mentor", row, "cleared", _boolean)),
             "youth_experience_years": _cell("mentor", row, "youth_experience_years", float) or 0.0,
+            "matches_lasted": _cell("mentor", row, "matches_lasted", int) or 0,
+            "matches_closed_early": _cell("mentor", row, "matches_closed_early", int) or 0,
         }
         values.update({name: _cell("mentor", row, name, frozenset) for name in SET_FIELDS})
         mentors.append(Mentor(**values))

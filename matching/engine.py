@@ -12,7 +12,8 @@ from functools import cached_property
 import numpy as np
 
 from matching.assignment import Assignment, assign_exact, count_blocking_pairs
-from matching.config import FACTORS, MatchConfig
+from matching.additive import LastingChance
+from matching.config import MatchConfig
 from matching.explain import (
     Reason,
     exclusion_data,
@@ -24,6 +25,11 @@ from matching.explain import (
 )
 from matching.features import RULE_LABELS, RULES, FeatureModel
 from matching.profiles import Mentor, Youth, check_unique_ids
+
+
+MENTOR_CANDIDATES = 16
+"""With a learned model, each mentor's best youth that also enter the assignment graph
+(:func:`matching.assignment.prune_to_candidates`)."""
 
 
 @contextmanager
@@ -81,23 +87,42 @@ class Scores:
     similarity : ndarray of float64, shape (n, m)
         Weighted score in [0, 1] (computed for infeasible pairs too).
     feasible : ndarray of bool, shape (n, m)
-    factors : ndarray of float64, shape (6, n, m)
-        Per-factor similarity in :data:`matching.FACTORS` order.
+    factors : ndarray of float64, shape (6, n, m), or None
+        Per-factor similarity in :data:`matching.FACTORS` order. None with a
+        learned model, whose per-feature contributions would take F times the
+        memory of the scores: :meth:`contributions` computes them per pair.
     """
 
     similarity: np.ndarray
     feasible: np.ndarray
-    factors: np.ndarray
+    factors: np.ndarray | None
     model: FeatureModel = field(repr=False)
     rule_code: np.ndarray = field(repr=False)
 
+    @property
+    def factor_names(self) -> tuple[str, ...]:
+        """Names along the first axis of ``factors``: :data:`matching.FACTORS`, or the learned model's features."""
+        return tuple(self.model.factor_names)
+
+    def _pair_factors(self, i: int, j: int) -> np.ndarray:
+        if self.factors is not None:
+            return self.factors[:, i, j]
+        return self.model.factor_pairs(np.array([i]), np.array([j]))[0]
+
     def contributions(self, i: int, j: int) -> dict[str, float]:
-        """Weighted similarity per factor for youth ``i`` and mentor ``j``; they sum to the score."""
-        return {f: float(self.model.weights[k] * self.factors[k, i, j]) for k, f in enumerate(FACTORS)}
+        """Contribution per factor (or learned feature) for youth ``i`` and mentor ``j``; they sum to the score."""
+        factors = self._pair_factors(i, j)
+        return {f: float(self.model.weights[k] * factors[k]) for k, f in enumerate(self.model.factor_names)}
+
+    def lasting_chance(self, i: int, j: int) -> LastingChance | None:
+        """How often matches like youth ``i`` with mentor ``j`` lasted a year; None without a learned
+        model or with too little history (see :meth:`matching.additive.AdditiveModel.lasting_chance`)."""
+        learned = self.model.config.model
+        return None if learned is None else learned.lasting_chance(float(self.similarity[i, j]))
 
     def reasons(self, i: int, j: int) -> list[Reason]:
         """Plain-words reasons for the pair, largest contribution first."""
-        return pair_reasons(self.model, i, j, self.factors[:, i, j])
+        return pair_reasons(self.model, i, j, self._pair_factors(i, j))
 
     def excluded_by(self, i: int, j: int) -> Exclusion | None:
         """The first hard rule that excludes the pair, or None when it is feasible."""
@@ -114,7 +139,8 @@ def _prepare(youth, mentors, config) -> tuple[list, list, MatchConfig]:
 def score(youth: list[Youth], mentors: list[Mentor], config: MatchConfig | None = None) -> Scores:
     """Score every youth against every mentor, with the hard-rule mask.
 
-    Memory is about 60 bytes per pair; use :func:`propose` for large cohorts.
+    Memory is about 60 bytes per pair (20 with a learned model, whose per-feature
+    parts are computed per pair on demand); use :func:`propose` for large cohorts.
 
     Parameters
     ----------
@@ -130,8 +156,15 @@ def score(youth: list[Youth], mentors: list[Mentor], config: MatchConfig | None 
     youth, mentors, config = _prepare(youth, mentors, config)
     model = FeatureModel(youth, mentors, config)
     rows = np.arange(model.n)
-    factors = model.factor_matrices(rows)
-    similarity = np.clip(np.tensordot(model.weights, factors, axes=1), 0.0, 1.0)
+    if model.learned is None:
+        factors = model.factor_matrices(rows)
+        similarity = np.clip(np.tensordot(model.weights, factors, axes=1), 0.0, 1.0)
+    else:
+        factors = None
+        # Per-feature blocks of about 2**24 values (128 MB) at a time.
+        per_block = max(1, 2**24 // max(1, len(model.factor_names) * model.m))
+        blocks = [model.factor_matrices(block).sum(axis=0) for block in np.array_split(rows, max(1, -(-model.n // per_block)))]
+        similarity = np.clip(np.concatenate(blocks) if blocks else np.zeros((0, model.m)), 0.0, 1.0)
     codes = model.rule_codes(rows)
     return Scores(similarity, codes == 0, factors, model, codes)
 
@@ -196,6 +229,25 @@ class MatchResult:
         self._assignment = assignment
         self.timings = timings
         self.config = model.config
+
+    @property
+    def model_id(self) -> str | None:
+        """Id of the learned model that scored this run; None for the weighted factors."""
+        return self.config.model_id
+
+    def lasting_chance(self, youth_id: str | int) -> LastingChance | None:
+        """How often matches like this youth's proposal lasted a year, with the uncertainty.
+
+        None when the youth has no proposal, the run used no learned model, or the
+        model was fitted on too few outcomes to say.
+        """
+        learned = self.config.model
+        score = self._proposal_scores.get(youth_id)
+        return None if learned is None or score is None else learned.lasting_chance(score)
+
+    @cached_property
+    def _proposal_scores(self) -> dict:
+        return {proposal.youth_id: proposal.score for proposal in self.proposals}
 
     @property
     def mentor_index_of_youth(self) -> np.ndarray:
@@ -362,14 +414,17 @@ def propose(
         youth, mentors, config = _prepare(youth, mentors, config)
         model = FeatureModel(youth, mentors, config)
         timings = {"features": time.perf_counter() - started}
+        # A mentor no pair is feasible with (not cleared, or full) takes no place in the solver.
+        capacity = np.where(np.isfinite(model.mentor_score), model.free_capacity, 0)
         assignment = assign_exact(
             model.objective_rows,
             model.n,
-            model.free_capacity,
+            capacity,
             model.wait_bonus,
             candidates=candidates,
             reserve=reserve,
             chunk_size=chunk_size,
+            mentor_candidates=0 if model.learned is None else MENTOR_CANDIDATES,
         )
     timings.update(assignment.timings)
     timings["total"] = time.perf_counter() - started

@@ -34,8 +34,35 @@ code                     data keys                           English ``text``
                                                              show its stored ``text``
 =======================  ==================================  ==========================================
 
-Lists of interests and languages are the youth's own spelling, sorted. ``age_gap``
-is the mentor's age minus the youth's and may be negative.
+With a learned model (``config.model``), a pair has one reason per group of model
+features (:data:`LEARNED_GROUPS`; the features are in :mod:`matching.pairfeatures`),
+``factor`` = the group. Its ``contribution`` is the sum of its features' parts of
+the score (:mod:`matching.additive`), and ``data["parts"]`` maps each of those
+features to its own part, so the reasons still sum exactly to the score:
+
+============================  ==============================================  ==========================================
+code                          data keys (besides ``parts``)                   English ``text``
+============================  ==============================================  ==========================================
+``learned.interests``         ``shared``: list of str (youth's spelling,      "Both into K9 and robotics (2 of the
+                              sorted); ``youth_count``, ``mentor_count``: int  youth's 3 interests, of the mentor's 5)"
+                                                                              / "No shared interests (the youth lists
+                                                                              3, the mentor 5)"
+``learned.languages``         as ``learned.interests``                        "Both speak Spanish (1 of the youth's 2
+                                                                              languages, of the mentor's 1)"
+``learned.availability``      ``slots``: shared slot codes in week order;     "Share Tue evenings (1 of the youth's 4
+                              ``youth_count``, ``mentor_count``: int          time slots, of the mentor's 6)"
+``learned.text``              ``similarity``: float, 3 decimals; ``terms``:   "Goals and experience both mention
+                              list of str, heaviest first (at most 3)         forensics (similarity 0.31)"
+``learned.distance``          ``miles``: float, 1 decimal, or null            "3.3 miles apart" / "Distance unknown
+                                                                              (ZIP code not found)"
+``learned.age_gap``           ``age_gap``: int or null                        "Mentor is 20 years older" / "... 2
+                                                                              years younger" / "Mentor's age unknown"
+``learned.experience``        ``years``: float                                "4 years with youth"
+``learned.track_record``      ``lasted``, ``closed_early``: int               "3 matches lasted a year, 1 closed
+                                                                              early" / "New mentor: no closed
+                                                                              matches yet"
+``learned.waiting``           ``days``: int                                   "Waited 40 days"
+============================  ==============================================  ==========================================
 
 Excluded pairs (:class:`matching.Exclusion`; ``code`` is the rule)
 ------------------------------------------------------------------
@@ -104,6 +131,15 @@ REASON_CODES = (
     "experience.years",
     "experience.new",
     "legacy",
+    "learned.interests",
+    "learned.languages",
+    "learned.availability",
+    "learned.text",
+    "learned.distance",
+    "learned.age_gap",
+    "learned.experience",
+    "learned.track_record",
+    "learned.waiting",
 )
 """Every :attr:`Reason.code` the engine writes (``legacy`` only from :meth:`Reason.from_dict`)."""
 
@@ -209,30 +245,34 @@ def _top_shared_terms(model: FeatureModel, rows: np.ndarray, cols: np.ndarray, t
     return shared
 
 
+def _experience_sentence(data: dict) -> str:
+    text = f"{data['years']:g} years with youth" if "years" in data else "New to mentoring youth"
+    return text if data["age_gap"] is None else f"{text}, {data['age_gap']} years older"
+
+
+_SENTENCES = {
+    "interests.shared": lambda data: f"Both into {join_words(data['shared'])}",
+    "interests.none": lambda data: "No shared interests",
+    "text.shared": lambda data: "Goals and experience both mention " + join_words(data["terms"]),
+    "text.none": lambda data: "Goals and experience have no words in common",
+    "languages.shared": lambda data: f"Both speak {join_words(data['languages'])}",
+    "languages.none": lambda data: "No shared language",
+    "availability.shared": lambda data: f"Share {_slot_words(tuple(data['slots']))}",
+    "availability.none": lambda data: "No shared time slots",
+    "distance.same_zip": lambda data: f"Same ZIP code ({data['zip']})",
+    "distance.miles": lambda data: f"{data['miles']:.1f} miles apart",
+    "distance.unknown": lambda data: "Distance unknown (ZIP code not found)",
+    "experience.years": _experience_sentence,
+    "experience.new": _experience_sentence,
+}
+"""The English sentence of each hand-weighted reason code, from its data."""
+
+
 def reason_text(code: str, data: dict) -> str:
     """The English sentence of a pair reason (see the table in this module's docstring)."""
-    if code == "interests.shared":
-        return f"Both into {join_words(data['shared'])}"
-    if code == "text.shared":
-        return "Goals and experience both mention " + join_words(data["terms"])
-    if code == "languages.shared":
-        return f"Both speak {join_words(data['languages'])}"
-    if code == "availability.shared":
-        return f"Share {_slot_words(tuple(data['slots']))}"
-    if code == "distance.same_zip":
-        return f"Same ZIP code ({data['zip']})"
-    if code == "distance.miles":
-        return f"{data['miles']:.1f} miles apart"
-    if code in ("experience.years", "experience.new"):
-        text = f"{data['years']:g} years with youth" if code == "experience.years" else "New to mentoring youth"
-        return text if data["age_gap"] is None else f"{text}, {data['age_gap']} years older"
-    return {
-        "interests.none": "No shared interests",
-        "text.none": "Goals and experience have no words in common",
-        "languages.none": "No shared language",
-        "availability.none": "No shared time slots",
-        "distance.unknown": "Distance unknown (ZIP code not found)",
-    }[code]
+    if code.startswith("learned."):
+        return learned_text(code, data)
+    return _SENTENCES[code](data)
 
 
 def exclusion_text(rule: str, data: dict) -> str:
@@ -274,15 +314,25 @@ def exclusion_data(model: FeatureModel, i: int, j: int, rule: str) -> dict:
     return {}
 
 
-def _pair_codes(
-    youth, mentor, terms: list[str], miles: float, slot_cache: dict
-) -> list[tuple[str, dict]]:
-    """``(code, data)`` of each factor's reason for one pair, in :data:`FACTORS` order."""
+def _reason(factor: int, contribution: float, code: str, data: dict) -> Reason:
+    return Reason(FACTORS[factor], _LABELS[factor], contribution, _SENTENCES[code](data), code, data)
+
+
+_LABELS = [FACTOR_LABELS[f] for f in FACTORS]
+
+
+def _pair_reasons(youth, mentor, terms: list[str], miles: float, contributions: list, slot_cache: dict) -> list[Reason]:
+    """Each factor's reason for one pair, in :data:`FACTORS` order."""
     shared = {t.casefold() for t in youth.interests} & {t.casefold() for t in mentor.interests}
     spoken = {t.casefold() for t in youth.languages} & {t.casefold() for t in mentor.languages}
     common = youth.slots & mentor.slots
     if common not in slot_cache:
-        slot_cache[common] = tuple(code for code in SLOT_CODES if code in common)
+        # Few distinct sets of shared slots recur across many pairs: write each sentence once.
+        slots = [code for code in SLOT_CODES if code in common]
+        code = "availability.shared" if common else "availability.none"
+        data = {"slots": slots} if common else {}
+        slot_cache[common] = (code, tuple(slots), _SENTENCES[code](data))
+    slot_code, slots, slot_text = slot_cache[common]
     if not math.isfinite(miles):
         distance = ("distance.unknown", {})
     elif youth.zip == mentor.zip:
@@ -291,16 +341,172 @@ def _pair_codes(
         distance = ("distance.miles", {"miles": round(miles, 1)})
     years = mentor.youth_experience_years
     age_gap = None if mentor.age is None else mentor.age - youth.age
+    slot_data = {"slots": list(slots)} if slots else {}
     return [
-        ("interests.shared", {"shared": _display(shared, youth.interests)}) if shared else ("interests.none", {}),
-        ("text.shared", {"terms": terms}) if terms else ("text.none", {}),
-        ("languages.shared", {"languages": _display(spoken, youth.languages)}) if spoken else ("languages.none", {}),
-        ("availability.shared", {"slots": list(slot_cache[common])}) if common else ("availability.none", {}),
-        distance,
-        ("experience.years", {"years": float(years), "age_gap": age_gap})
-        if years > 0
-        else ("experience.new", {"age_gap": age_gap}),
-    ]
+        _reason(0, contributions[0], *(("interests.shared", {"shared": _display(shared, youth.interests)})
+                                       if shared else ("interests.none", {}))),
+        _reason(1, contributions[1], *(("text.shared", {"terms": terms}) if terms else ("text.none", {}))),
+        _reason(2, contributions[2], *(("languages.shared", {"languages": _display(spoken, youth.languages)})
+                                       if spoken else ("languages.none", {}))),
+        Reason(FACTORS[3], _LABELS[3], contributions[3], slot_text, slot_code, slot_data),
+        _reason(4, contributions[4], *distance),
+        _reason(5, contributions[5], *(("experience.years", {"years": float(years), "age_gap": age_gap})
+                                       if years > 0 else ("experience.new", {"age_gap": age_gap}))),
+    ]  # fmt: skip
+
+
+LEARNED_GROUPS = {
+    "interests": "Shared interests",
+    "languages": "Languages",
+    "availability": "Availability",
+    "text": "Goals and experience",
+    "distance": "Distance",
+    "age_gap": "Age difference",
+    "experience": "Experience with youth",
+    "track_record": "Track record in this program",
+    "waiting": "Time waiting",
+}
+"""Reason groups of a learned model, in order, with their labels."""
+
+_GROUP_OF = {
+    "text_similarity": "text",
+    "miles": "distance",
+    "age_gap": "age_gap",
+    "mentor_experience_years": "experience",
+    "mentor_track_record": "track_record",
+    "days_waiting": "waiting",
+}
+
+
+def learned_group(feature: str) -> str:
+    """The reason group a learned-model feature belongs to."""
+    if feature in _GROUP_OF:
+        return _GROUP_OF[feature]
+    return {"interests": "interests", "languages": "languages", "slots": "availability"}[feature.partition("_")[0]]
+
+
+def _counted(what: str, data: dict) -> str:
+    return f"{len(data.get('shared', data.get('slots', [])))} of the youth's {data['youth_count']} {what}, of the mentor's {data['mentor_count']}"
+
+
+def learned_text(code: str, data: dict) -> str:
+    """The English sentence of a learned-model reason (see the table in this module's docstring)."""
+    group = code.removeprefix("learned.")
+    if group in ("interests", "languages"):
+        if not data["shared"]:
+            return f"No shared {group} (the youth lists {data['youth_count']}, the mentor {data['mentor_count']})"
+        verb = "Both into" if group == "interests" else "Both speak"
+        return f"{verb} {join_words(data['shared'])} ({_counted(group, data)})"
+    if group == "availability":
+        if not data["slots"]:
+            return f"No shared time slots (the youth lists {data['youth_count']}, the mentor {data['mentor_count']})"
+        return f"Share {_slot_words(tuple(data['slots']))} ({_counted('time slots', data)})"
+    if group == "text":
+        if not data["terms"]:
+            return "Goals and experience have no words in common"
+        return f"Goals and experience both mention {join_words(data['terms'])} (similarity {data['similarity']:.2f})"
+    if group == "distance":
+        return "Distance unknown (ZIP code not found)" if data["miles"] is None else f"{data['miles']:.1f} miles apart"
+    if group == "age_gap":
+        gap = data["age_gap"]
+        if gap is None:
+            return "Mentor's age unknown"
+        return f"Mentor is {gap} years older" if gap >= 0 else f"Mentor is {-gap} years younger"
+    if group == "experience":
+        return f"{data['years']:g} years with youth"
+    if group == "track_record":
+        if data["lasted"] + data["closed_early"] == 0:
+            return "New mentor: no closed matches yet"
+        return f"{data['lasted']} matches lasted a year, {data['closed_early']} closed early"
+    return f"Waited {data['days']} days"
+
+
+def _learned_reasons_batch(
+    model: FeatureModel, rows: np.ndarray, cols: np.ndarray, contributions: np.ndarray
+) -> list[list[Reason]]:
+    """:func:`pair_reasons_batch` for a cohort scored by a learned model: one reason per feature group."""
+    features = model.learned_model.features
+    groups = [g for g in LEARNED_GROUPS if any(learned_group(f) == g for f in features)]
+    members = {g: [(f, name) for f, name in enumerate(features) if learned_group(name) == g] for g in groups}
+    parts = np.asarray(contributions)
+    totals = {g: parts[:, [f for f, _ in members[g]]].sum(axis=1).tolist() for g in groups}
+    parts = parts.tolist()
+    pair_ids = list(zip(rows.tolist(), cols.tolist()))
+    data = {group: _LEARNED_DATA[group](model, rows, cols, pair_ids) for group in groups}
+    out = []
+    for p in range(len(pair_ids)):
+        reasons = []
+        for group in groups:
+            values = data[group][p]
+            code = f"learned.{group}"
+            text = learned_text(code, values)
+            values["parts"] = {name: parts[p][f] for f, name in members[group]}
+            reasons.append(Reason(group, LEARNED_GROUPS[group], totals[group][p], text, code, values))
+        reasons.sort(key=lambda reason: -reason.contribution)
+        out.append(reasons)
+    return out
+
+
+def _folded(profiles: list, indices: list[int], field: str) -> dict[int, frozenset]:
+    """Casefolded items of each profile in ``indices``, computed once per profile."""
+    return {i: frozenset(t.casefold() for t in getattr(profiles[i], field)) for i in set(indices)}
+
+
+def _shared_data(field: str):
+    def build(model: FeatureModel, rows, cols, pair_ids) -> list[dict]:
+        mine = _folded(model.youth, rows.tolist(), field)
+        theirs = _folded(model.mentors, cols.tolist(), field)
+        return [
+            {"shared": _display(mine[i] & theirs[j], getattr(model.youth[i], field)),
+             "youth_count": len(mine[i]), "mentor_count": len(theirs[j])}
+            for i, j in pair_ids
+        ]  # fmt: skip
+
+    return build
+
+
+def _slot_data(model: FeatureModel, rows, cols, pair_ids) -> list[dict]:
+    cache: dict[frozenset, tuple[str, ...]] = {}
+    out = []
+    for i, j in pair_ids:
+        youth, mentor = model.youth[i], model.mentors[j]
+        common = youth.slots & mentor.slots
+        if common not in cache:
+            cache[common] = tuple(code for code in SLOT_CODES if code in common)
+        out.append({"slots": list(cache[common]), "youth_count": len(youth.slots), "mentor_count": len(mentor.slots)})
+    return out
+
+
+def _text_data(model: FeatureModel, rows, cols, pair_ids) -> list[dict]:
+    terms = _top_shared_terms(model, rows, cols)
+    cosine = np.clip(np.asarray(model.text_y[rows].multiply(model.text_m[cols]).sum(axis=1)).ravel(), 0.0, 1.0)
+    return [{"similarity": round(c, 3), "terms": t} for c, t in zip(cosine.tolist(), terms)]
+
+
+def _distance_data(model: FeatureModel, rows, cols, pair_ids) -> list[dict]:
+    return [{"miles": None if math.isnan(x) else round(x, 1)} for x in model.pair_miles(rows, cols).tolist()]
+
+
+_LEARNED_DATA = {
+    "interests": _shared_data("interests"),
+    "languages": _shared_data("languages"),
+    "availability": _slot_data,
+    "text": _text_data,
+    "distance": _distance_data,
+    "age_gap": lambda model, rows, cols, pairs: [
+        {"age_gap": None if model.mentors[j].age is None else model.mentors[j].age - model.youth[i].age}
+        for i, j in pairs
+    ],
+    "experience": lambda model, rows, cols, pairs: [
+        {"years": float(model.mentors[j].youth_experience_years)} for _, j in pairs
+    ],
+    "track_record": lambda model, rows, cols, pairs: [
+        {"lasted": model.mentors[j].matches_lasted, "closed_early": model.mentors[j].matches_closed_early}
+        for _, j in pairs
+    ],
+    "waiting": lambda model, rows, cols, pairs: [{"days": model.youth[i].days_waiting} for i, _ in pairs],
+}
+"""Per reason group: the data of every pair's reason, computed a group at a time."""
 
 
 def pair_reasons_batch(
@@ -314,25 +520,23 @@ def pair_reasons_batch(
     rows, cols : ndarray of int, shape (p,)
         Youth and mentor index of each pair.
     similarities : ndarray, shape (p, 6)
-        Per-factor similarities in :data:`FACTORS` order.
+        Per-factor similarities in :data:`FACTORS` order; with a learned
+        model, each feature's contribution, shape (p, F).
 
     Returns
     -------
     list of list of Reason, length p
     """
     rows, cols = np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64)
+    if model.learned is not None:
+        return _learned_reasons_batch(model, rows, cols, similarities)
     shared_terms = _top_shared_terms(model, rows, cols)
     miles = model.pair_miles(rows, cols).tolist()
     contributions = (np.asarray(similarities) * model.weights).tolist()
-    slot_cache: dict[frozenset, tuple[str, ...]] = {}
-    labels = [FACTOR_LABELS[f] for f in FACTORS]
+    slot_cache: dict[frozenset, tuple] = {}
     out = []
     for p, (i, j) in enumerate(zip(rows.tolist(), cols.tolist())):
-        codes = _pair_codes(model.youth[i], model.mentors[j], shared_terms[p], miles[p], slot_cache)
-        reasons = [
-            Reason(FACTORS[f], labels[f], contributions[p][f], reason_text(code, data), code, data)
-            for f, (code, data) in enumerate(codes)
-        ]
+        reasons = _pair_reasons(model.youth[i], model.mentors[j], shared_terms[p], miles[p], contributions[p], slot_cache)
         reasons.sort(key=lambda reason: -reason.contribution)
         out.append(reasons)
     return out

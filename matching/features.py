@@ -34,6 +34,8 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from matching.config import FACTORS, MatchConfig
 from matching.geo import haversine_miles, zip_centroids
+from matching.learned import LearnedScorer
+from matching.pairfeatures import CohortSets, track_record
 from matching.profiles import SLOT_CODES, Mentor, Youth
 
 RULES = (
@@ -137,8 +139,16 @@ class FeatureModel:
     def __init__(self, youth: list[Youth], mentors: list[Mentor], config: MatchConfig) -> None:
         self.youth, self.mentors, self.config = youth, mentors, config
         self.n, self.m = len(youth), len(mentors)
-        weights = np.array([config.weights[f] for f in FACTORS])
-        self.weights = weights / weights.sum()
+        self.learned_model = config.model
+        self.learned: LearnedScorer | None = None
+        if config.model is None:
+            weights = np.array([config.weights[f] for f in FACTORS])
+            self.weights = weights / weights.sum()
+            self.factor_names = FACTORS
+        else:
+            # A learned score is the plain sum of its features' contributions.
+            self.factor_names = config.model.features
+            self.weights = np.ones(len(self.factor_names))
         self.youth_index = {y.id: i for i, y in enumerate(youth)}
         self.mentor_index = {m.id: j for j, m in enumerate(mentors)}
         self._build_labels()
@@ -167,6 +177,10 @@ class FeatureModel:
         self.slots_m = self._slot_matrix(mentors, slot_column)
         self.slot_cosine_y = self._unit_rows(self.slots_y)
         self.slot_cosine_m = self._unit_rows(self.slots_m)
+        self.sets = CohortSets(
+            {"interests": interests_y, "languages": langs_y, "slots": sp.csr_matrix(self.slots_y)},
+            {"interests": interests_m, "languages": langs_m, "slots": sp.csr_matrix(self.slots_m)},
+        )
 
     @staticmethod
     def _slot_matrix(profiles: list, slot_column: dict) -> np.ndarray:
@@ -213,6 +227,10 @@ class FeatureModel:
         self.age_y = np.array([y.age for y in youth], dtype=np.float64)
         self.age_m = np.array([np.nan if m.age is None else m.age for m in mentors], dtype=np.float64)
         years = np.array([m.youth_experience_years for m in mentors], dtype=np.float64)
+        self.experience_years = years
+        self.matches_lasted = np.array([m.matches_lasted for m in mentors], dtype=np.float64)
+        self.matches_closed_early = np.array([m.matches_closed_early for m in mentors], dtype=np.float64)
+        self.days_waiting = np.array([y.days_waiting for y in youth], dtype=np.float64)
         self.years_fit = np.minimum(years / EXPERIENCE_FULL_YEARS, 1.0)
         self.free_capacity = np.array([m.free_capacity for m in mentors], dtype=np.int64)
         self.cleared = np.array([m.cleared for m in mentors], dtype=bool)
@@ -227,7 +245,8 @@ class FeatureModel:
         miles = self.zip_miles[yz.astype(np.int64)][:, mz.astype(np.int64)]
         self.place_miles = miles
         self.place_distance_sim = np.where(np.isnan(miles), 0.0, np.exp(-np.nan_to_num(miles) / config.distance_scale_miles))
-        self.place_age_fit = age_gap_fit(mage[None, :] - yage[:, None])
+        self.place_age_gap = mage[None, :] - yage[:, None]
+        self.place_age_fit = age_gap_fit(self.place_age_gap)
         limited = np.isfinite(ylimit)[:, None]
         # nan <= limit is False, so an unknown ZIP fails any stated limit.
         self.place_travel_ok = ~limited | (miles <= ylimit[:, None])
@@ -264,9 +283,6 @@ class FeatureModel:
         self.blocked_pairs = np.array(pairs, dtype=np.int64).reshape(-1, 2)
 
     def _build_fast_path(self) -> None:
-        w = self.weights
-        interests, languages, availability = (FACTORS.index(f) for f in ("interests", "languages", "availability"))
-        text_weight = w[FACTORS.index("text")]
         # Short texts over a small vocabulary make the sparse text product nearly
         # dense; then one dense product (BLAS, all cores) beats it by far. The
         # estimate compares multiply-adds, dense ones being far cheaper each (measured: over 100x).
@@ -274,24 +290,14 @@ class FeatureModel:
         df_m = np.bincount(self.text_m.indices, minlength=self.text_m.shape[1])
         vocabulary = self.text_y.shape[1]
         self.text_is_dense = vocabulary <= 2048 and self.n * self.m * vocabulary <= 256 * float(df_y @ df_m)
-        youth_parts = [
-            w[interests] * self.interests_y.toarray(),
-            w[languages] * self.languages_y.toarray(),
-            w[availability] * self.slot_cosine_y,
-        ]
-        mentor_parts = [self.interests_m.toarray(), self.languages_m.toarray(), self.slot_cosine_m]
-        if self.text_is_dense:
-            youth_parts.append(text_weight * self.text_y.toarray())
-            mentor_parts.append(self.text_m.toarray())
-        # The bilinear factors fold into one dense product per chunk.
-        self.bilinear_y = np.hstack(youth_parts).astype(np.float32)
-        self.bilinear_m_t = np.ascontiguousarray(np.hstack(mentor_parts).T, dtype=np.float32)
-        self.text_weight = np.float32(text_weight)
-        distance, experience = FACTORS.index("distance"), FACTORS.index("experience")
-        place = w[distance] * self.place_distance_sim + w[experience] * 0.5 * self.place_age_fit
-        self.place_score = np.where(self.place_travel_ok, place, -np.inf).astype(np.float32)
         mentor_ok = self.cleared & self.has_capacity
-        self.mentor_score = np.where(mentor_ok, w[experience] * 0.5 * self.years_fit, -np.inf).astype(np.float32)
+        if self.learned_model is None:
+            place, mentor = self._build_weighted_terms()
+        else:
+            self.learned = LearnedScorer(self, self.learned_model)
+            place, mentor = self.learned.place_total, self.learned.mentor_total
+        self.place_score = np.where(self.place_travel_ok, place, -np.inf).astype(np.float32)
+        self.mentor_score = np.where(mentor_ok, mentor, -np.inf).astype(np.float32)
         # With few place classes, one table row per class and a column per
         # mentor (mentor terms folded in) turns two gathers and an add into one
         # contiguous row gather per chunk.
@@ -313,7 +319,33 @@ class FeatureModel:
         self.slots_y32 = self.slots_y.astype(np.float32)
         self.slots_m_t32 = np.ascontiguousarray(self.slots_m.T, dtype=np.float32)
 
+    def _build_weighted_terms(self) -> tuple[np.ndarray, np.ndarray]:
+        """The hand-weighted score's bilinear arrays; returns its place-class and mentor terms."""
+        w = self.weights
+        interests, languages, availability = (FACTORS.index(f) for f in ("interests", "languages", "availability"))
+        text_weight = w[FACTORS.index("text")]
+        youth_parts = [
+            w[interests] * self.interests_y.toarray(),
+            w[languages] * self.languages_y.toarray(),
+            w[availability] * self.slot_cosine_y,
+        ]
+        mentor_parts = [self.interests_m.toarray(), self.languages_m.toarray(), self.slot_cosine_m]
+        if self.text_is_dense:
+            youth_parts.append(text_weight * self.text_y.toarray())
+            mentor_parts.append(self.text_m.toarray())
+        # The bilinear factors fold into one dense product per chunk.
+        self.bilinear_y = np.hstack(youth_parts).astype(np.float32)
+        self.bilinear_m_t = np.ascontiguousarray(np.hstack(mentor_parts).T, dtype=np.float32)
+        self.text_weight = np.float32(text_weight)
+        distance, experience = FACTORS.index("distance"), FACTORS.index("experience")
+        place = w[distance] * self.place_distance_sim + w[experience] * 0.5 * self.place_age_fit
+        return place, w[experience] * 0.5 * self.years_fit
+
     # -- queries ------------------------------------------------------------------
+
+    def track_record(self, prior: float) -> np.ndarray:
+        """Each mentor's track-record feature for a program whose rate of lasting matches is ``prior``, shape (m,)."""
+        return track_record(self.matches_lasted, self.matches_closed_early, prior)
 
     @property
     def wait_bonus(self) -> np.ndarray:
@@ -337,11 +369,14 @@ class FeatureModel:
         """
         every = cols is None
         cols = np.arange(self.m) if every else cols
-        bilinear_m_t = self.bilinear_m_t if every else self.bilinear_m_t[:, cols]
-        scores = self.bilinear_y[rows] @ bilinear_m_t
-        if not self.text_is_dense:
-            text = (self.text_y[rows] @ self.text_m_t[:, cols]).tocoo()
-            scores[text.row, text.col] += self.text_weight * text.data.astype(np.float32)
+        if self.learned is not None:
+            scores = self.learned.pair_rows(rows, None if every else cols)
+        else:
+            bilinear_m_t = self.bilinear_m_t if every else self.bilinear_m_t[:, cols]
+            scores = self.bilinear_y[rows] @ bilinear_m_t
+            if not self.text_is_dense:
+                text = (self.text_y[rows] @ self.text_m_t[:, cols]).tocoo()
+                scores[text.row, text.col] += self.text_weight * text.data.astype(np.float32)
         # Two 1-D gathers are much faster than one 2-D fancy index; for a few
         # columns, narrowing the class tables first keeps them small.
         if every and self.place_table is not None:
@@ -389,8 +424,12 @@ class FeatureModel:
         Returns
         -------
         ndarray of float64, shape (6, r, m)
-            Factor axis in :data:`matching.config.FACTORS` order.
+            Factor axis in :data:`matching.config.FACTORS` order. With a learned
+            model: each feature's contribution, shape (F, r, m), feature axis
+            in :attr:`factor_names` order.
         """
+        if self.learned is not None:
+            return self.learned.contribution_blocks(rows)
         out = np.empty((len(FACTORS), len(rows), self.m))
         out[0] = (self.interests_y[rows] @ self.interests_m.T).toarray()
         out[1] = (self.text_y[rows] @ self.text_m_t).toarray()
@@ -412,7 +451,10 @@ class FeatureModel:
         Returns
         -------
         ndarray of float64, shape (p, 6)
+            With a learned model: each feature's contribution, shape (p, F).
         """
+        if self.learned is not None:
+            return self.learned.contribution_pairs(rows, cols)
         out = np.empty((len(rows), len(FACTORS)))
         out[:, 0] = np.asarray(self.interests_y[rows].multiply(self.interests_m[cols]).sum(axis=1)).ravel()
         out[:, 1] = np.asarray(self.text_y[rows].multiply(self.text_m[cols]).sum(axis=1)).ravel()

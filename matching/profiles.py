@@ -152,7 +152,13 @@ class Youth:
 
 @dataclass(frozen=True)
 class Mentor:
-    """An officer or volunteer who can take ``capacity - active_mentees`` more mentees."""
+    """An officer or volunteer who can take ``capacity - active_mentees`` more mentees.
+
+    ``matches_lasted`` and ``matches_closed_early`` are the mentor's track record
+    in this program: closed matches that lasted 12 months, and those that closed
+    before. Count only matches that closed before the pair being scored began,
+    so a learned model never sees the outcome it predicts. A new mentor has 0 and 0.
+    """
 
     id: str | int
     age: int | None = None
@@ -167,6 +173,8 @@ class Mentor:
     active_mentees: int = 0
     cleared: bool = False
     youth_experience_years: float = 0.0
+    matches_lasted: int = 0
+    matches_closed_early: int = 0
 
     def __post_init__(self) -> None:
         kind, pid = "mentor", self.id
@@ -179,6 +187,8 @@ class Mentor:
         if not isinstance(self.cleared, bool):
             raise ProfileError(kind, pid, "cleared", f"must be True or False, got {self.cleared!r}")
         _check_float(kind, pid, "youth_experience_years", self.youth_experience_years)
+        _check_int(kind, pid, "matches_lasted", self.matches_lasted, 0, 100_000)
+        _check_int(kind, pid, "matches_closed_early", self.matches_closed_early, 0, 100_000)
 
     @property
     def free_capacity(self) -> int:

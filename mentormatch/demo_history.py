@@ -1,10 +1,11 @@
-"""Two years of synthetic match history for the demo: closed matches with reasons and exit notes,
+"""Four years of synthetic match history for the demo: closed matches with reasons and exit notes,
 active ones with their meetings and check-ins, so reports have something to show and learning from
 outcomes has something to learn.
 
-Whether a former match lasted depends on how much of the mentor's week the youth shares and on the
-mentor's experience with youth, plus chance; so weights learned from these outcomes lean on
-availability and experience more than the engine's defaults do.
+Whether a former match lasted depends on how much of the mentor's week the youth shares, on the
+mentor's experience with youth, and on how many of the youth's interests the mentor shares, plus
+chance; so what is learned from these outcomes leans on availability, experience and interests
+more than the engine's defaults do.
 """
 from __future__ import annotations
 
@@ -69,7 +70,9 @@ def _lasts(rng: random.Random, youth: Youth, mentor: Mentor, started: date) -> b
     gap = (started - mentor.date_of_birth).days / 365.25 - age_on(youth.date_of_birth, started) \
         if mentor.date_of_birth else 20
     gap_fit = max(0.0, min(gap / 8, 1.0, (50 - gap) / 20))
-    logit = -4.0 + 7.0 * shared + 3.0 * (years + gap_fit) / 2
+    wanted = {t.casefold() for t in youth.interests or []}
+    covered = len(wanted & {t.casefold() for t in mentor.interests or []}) / max(len(wanted), 1)
+    logit = -4.5 + 6.0 * shared + 3.0 * (years + gap_fit) / 2 + 1.5 * covered
     return rng.random() < 1 / (1 + math.exp(-logit))
 
 
@@ -128,12 +131,17 @@ def _close(rng: random.Random, match: Match, coordinator: User, ends: date, last
     match.post_closure_contact = CONTACT_AFTER.get(reason, "Contact only at program events, with staff present")
 
 
+# When former matches began, in days before today: the last two years, and the two before, so
+# learning from outcomes has a few hundred to learn from.
+HISTORY_WINDOWS = ((60, 760, 640), (780, 1460, 1100))
+
+
 def _former_matches(rng, youth_rows, pools, coordinator, today) -> int:
-    """Earlier matches of the demo youth, now closed: about one per youth and program they fit."""
+    """Earlier matches of the demo youth, now closed: about one per youth, program they fit and window."""
     made = 0
-    for youth in youth_rows:
+    for (low, high, mode), youth in ((w, y) for w in HISTORY_WINDOWS for y in youth_rows):
         for program, pool in pools:
-            started = today - timedelta(days=int(rng.triangular(60, 760, 640)))
+            started = today - timedelta(days=int(rng.triangular(low, high, mode)))
             if not pool or rng.random() > 0.9 or youth.date_of_birth is None:
                 continue
             if not program.min_age <= age_on(youth.date_of_birth, started) <= program.max_age:
@@ -160,13 +168,18 @@ def _former_matches(rng, youth_rows, pools, coordinator, today) -> int:
     return made
 
 
+ROOM_KEPT_FOR_TODAY = 8
+
+
 def _current_matches(rng, waitlisted, pools, open_counts, mentors, coordinator, today) -> int:
     """About half of the youth waiting since last month were matched and meet now."""
     made = 0
     by_program = dict(pools)
     for application in waitlisted:
         pool = [m for m in by_program.get(application.program, []) if open_counts.get(m.id, 0) < m.capacity]
-        if not pool or (made and rng.random() < 0.5):
+        room = sum(m.capacity - open_counts.get(m.id, 0) for m in pool if not m.missing_clearances(today))
+        # Each program keeps places free for today's matching run to propose.
+        if room <= ROOM_KEPT_FOR_TODAY or (made and rng.random() < 0.5):
             continue
         joined = application.waiting_since.date()
         latest = today - timedelta(days=10)

@@ -5,6 +5,7 @@
 | dispatch_event   | runs a domain event's consequences (`events.handle`)  | after the event's commit      |
 | deliver_message  | sends one outbox e-mail (`mail.deliver`)              | after the message's commit    |
 | run_matching     | computes a matching run (`matching_service`)          | after the run is started      |
+| fit_outcome_model| learns from a program's outcomes (`reports.learning`) | after an admin asks for it    |
 | sweep            | hands on again what a lost job left behind            | every minute                  |
 | daily            | lapses, reminders, overdue alerts, expired links      | every day at 06:00 UTC        |
 | weekly           | each coordinator's digest                             | Mondays at 07:00 UTC          |
@@ -47,6 +48,13 @@ def deliver_message(message_id: int) -> None:
 @job()
 def run_matching(run_id: int) -> None:
     matching_service.execute_run(run_id)
+
+
+@job()
+def fit_outcome_model(row_id: int) -> None:
+    from mentormatch.reports import learning
+
+    learning.fit(row_id)
 
 
 def sweep_once() -> dict[str, int]:

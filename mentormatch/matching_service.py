@@ -29,9 +29,11 @@ from mentormatch.models import (
     Match,
     MatchingRun,
     MatchProposal,
+    MatchStatus,
     OPEN_RUN_STATUSES,
     Mentor,
     MentorStatus,
+    OutcomeModel,
     Program,
     RunStatus,
     UnmatchedYouth,
@@ -67,8 +69,30 @@ def program_settings(program: Program) -> dict[str, Any]:
     return {**default_settings(), **stored}
 
 
-def program_config(program: Program, do_not_match: frozenset = frozenset()) -> matching.MatchConfig:
-    return matching.MatchConfig.from_dict({**program_settings(program), "do_not_match": do_not_match})
+def program_config(program: Program, do_not_match: frozenset = frozenset(),
+                   with_model: bool = True) -> matching.MatchConfig:
+    """The program's settings as the engine's config, with the learned model it adopted (if any)."""
+    settings = {**program_settings(program), "do_not_match": do_not_match}
+    if with_model:
+        adopted = adopted_model(program.id)
+        if adopted is not None:
+            settings["model"] = adopted
+    return matching.MatchConfig.from_dict(settings)
+
+
+def adopted_model(program_id: int) -> Optional[dict[str, Any]]:
+    return db.session.scalar(sa.select(OutcomeModel.model).where(
+        OutcomeModel.program_id == program_id, OutcomeModel.adopted_at.is_not(None),
+        OutcomeModel.set_aside_at.is_(None)))
+
+
+def run_settings(config: matching.MatchConfig) -> dict[str, Any]:
+    """What a run records of its config: the settings, and which learned model scored it (not the
+    model itself, which its row keeps)."""
+    data = config.to_dict()
+    data.pop("model", None)
+    data["model_id"] = config.model_id
+    return data
 
 
 def save_settings(program: Program, settings: dict[str, Any], actor: User) -> None:
@@ -131,7 +155,7 @@ def youth_profile(application: Application, program_id: int, now: datetime) -> O
 
 
 def mentor_profile(mentor: Mentor, program_id: int, open_matches: int, cleared: bool,
-                   today: date) -> matching.Mentor:
+                   today: date, track_record: tuple[int, int] = (0, 0)) -> matching.Mentor:
     return matching.Mentor(
         id=mentor.id,
         age=_age(mentor.date_of_birth, 16, 110, today),
@@ -146,6 +170,8 @@ def mentor_profile(mentor: Mentor, program_id: int, open_matches: int, cleared: 
         active_mentees=min(open_matches, 1_000),
         cleared=cleared,
         youth_experience_years=float(mentor.youth_experience_years or 0.0),
+        matches_lasted=track_record[0],
+        matches_closed_early=track_record[1],
     )
 
 
@@ -185,6 +211,24 @@ def open_match_counts(mentor_ids: Optional[list[int]] = None) -> dict[int, int]:
     if mentor_ids is not None:
         statement = statement.where(Match.mentor_id.in_(mentor_ids))
     return {mentor_id: count for mentor_id, count in db.session.execute(statement)}
+
+
+def track_records(program_id: int) -> dict[int, tuple[int, int]]:
+    """Per mentor, their closed matches in the program: (lasted a year, closed sooner), counted
+    from the first meeting (or the approval before one), as learning from outcomes counts them."""
+    began = sa.func.coalesce(Match.first_meeting_held_at, Match.approved_at)
+    length = sa.func.julianday(Match.closed_at) - sa.func.julianday(began) \
+        if db.session.get_bind().dialect.name == "sqlite" else \
+        sa.extract("epoch", Match.closed_at - began) / 86400
+    lasted = sa.case((length >= 365, 1), else_=0)
+    rows = db.session.execute(
+        sa.select(Match.mentor_id, sa.func.sum(lasted), sa.func.count(Match.id))
+        .join(Application, Application.id == Match.application_id)
+        .where(Application.program_id == program_id, Match.status == MatchStatus.CLOSED,
+               Match.closed_at.is_not(None))
+        .group_by(Match.mentor_id)
+    )
+    return {mentor_id: (int(good or 0), int(total) - int(good or 0)) for mentor_id, good, total in rows}
 
 
 def do_not_match_pairs(program_id: int) -> frozenset:
@@ -231,12 +275,14 @@ def load_cohort(program: Program, now: Optional[datetime] = None) -> Cohort:
         youth.append(profile)
     mentors = [m for m in program_mentors(program.id) if m.can_be_matched(today)]
     load = open_match_counts()
+    records = track_records(program.id)
     free, profiles = {}, []
     for mentor in mentors:
         if mentor.capacity <= load.get(mentor.id, 0):
             continue
         try:
-            profiles.append(mentor_profile(mentor, program.id, load.get(mentor.id, 0), True, today))
+            profiles.append(mentor_profile(mentor, program.id, load.get(mentor.id, 0), True, today,
+                                           records.get(mentor.id, (0, 0))))
         except matching.ProfileError:
             log.warning("Mentor %s left out of matching: profile not usable", mentor.id, exc_info=True)
             continue
@@ -262,6 +308,11 @@ def _alternatives(result: matching.MatchResult, youth_ids: list[int]) -> dict[in
         ][:ALTERNATIVES_KEPT]
         for youth_id, found in options.items()
     }
+
+
+def _chance(result: matching.MatchResult, youth_id) -> Optional[dict[str, Any]]:
+    chance = result.lasting_chance(youth_id)
+    return chance.to_dict() if chance is not None else None
 
 
 def _explain_unmatched(cohort: Cohort, unmatched: list[matching.Unmatched]) -> dict[Any, tuple]:
@@ -369,7 +420,7 @@ def _execute(run_id: int) -> MatchingRun:
     program = db.session.get(Program, run.program_id)
     _progress(run_id, 0.05, "loading")
     cohort = load_cohort(program)
-    run.config = cohort.config.to_dict()
+    run.config = run_settings(cohort.config)
     run.youth_count = len(cohort.youth) + len(cohort.not_matchable)
     run.mentor_count = len(cohort.mentor_profiles)
     # The status fragment shows the cohort size while the engine works. Written on a
@@ -402,6 +453,7 @@ def _execute(run_id: int) -> MatchingRun:
             score=min(max(p.score, 0.0), 1.0),
             reasons=_reasons(p.reasons),
             alternatives=alternatives[p.youth_id],
+            chance=_chance(result, p.youth_id),
         )
         for p in proposals
     )
@@ -453,7 +505,9 @@ def candidates_for(application: Application) -> list[Candidate]:
     if profile is None or not mentors:
         return []
     load = open_match_counts([m.id for m in mentors])
-    profiles = [mentor_profile(m, program.id, load.get(m.id, 0), m.can_be_matched(now.date()), now.date())
+    records = track_records(program.id)
+    profiles = [mentor_profile(m, program.id, load.get(m.id, 0), m.can_be_matched(now.date()), now.date(),
+                               records.get(m.id, (0, 0)))
                 for m in mentors]
     config = program_config(program, do_not_match_pairs(program.id))
     scores = matching.score([profile], profiles, config)

@@ -1100,6 +1100,9 @@ class MatchProposal(StatusMachine, db.Model):
     # Each factor's share of the score in plain words: [{factor, label, contribution, text}].
     reasons: so.Mapped[list[dict[str, Any]]] = so.mapped_column(sa.JSON, default=list)
     alternatives: so.Mapped[list[dict[str, Any]]] = so.mapped_column(sa.JSON, default=list)
+    # With a learned model and enough history: how often matches like this lasted a year
+    # ({probability, observed, low, high, similar}); None otherwise.
+    chance: so.Mapped[Optional[dict[str, Any]]] = so.mapped_column(sa.JSON)
     status: so.Mapped[ProposalStatus] = so.mapped_column(
         _enum(ProposalStatus, "proposal_status"), default=ProposalStatus.PENDING, index=True
     )
@@ -1464,6 +1467,82 @@ class AuditEvent(db.Model):
     details: so.Mapped[dict[str, Any]] = so.mapped_column(sa.JSON, default=dict)
 
     actor: so.Mapped[Optional[User]] = so.relationship()
+
+
+class LearningStatus(str, enum.Enum):
+    FITTING = "fitting"
+    READY = "ready"
+    FAILED = "failed"
+
+    @property
+    def label(self) -> str:
+        return {"fitting": "Learning from the outcomes", "ready": "Ready", "failed": "Failed"}[self.value]
+
+
+_L = LearningStatus
+LEARNING_TRANSITIONS: dict[LearningStatus, frozenset[LearningStatus]] = {
+    _L.FITTING: frozenset({_L.READY, _L.FAILED}),
+    _L.READY: frozenset(),
+    _L.FAILED: frozenset(),
+}
+
+
+class OutcomeModel(StatusMachine, db.Model):
+    """An outcome model learned from one program's closed matches, with its report, kept as plain
+    JSON data (never pickled). A program scores with one only once an admin adopts it."""
+
+    __tablename__ = "outcome_models"
+    __table_args__ = (
+        # At most one model in use per program: the one adopted and not since set aside.
+        sa.Index("uq_outcome_models_in_use", "program_id", unique=True,
+                 sqlite_where=sa.text("adopted_at IS NOT NULL AND set_aside_at IS NULL"),
+                 postgresql_where=sa.text("adopted_at IS NOT NULL AND set_aside_at IS NULL")),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    program_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("programs.id", ondelete="CASCADE"), index=True)
+    status: so.Mapped[LearningStatus] = so.mapped_column(
+        _enum(LearningStatus, "learning_status"), default=LearningStatus.FITTING
+    )
+    # The model's own content id and data (format "mentormatch.additive/1"), and the learning report.
+    model_key: so.Mapped[Optional[str]] = so.mapped_column(sa.String(80))
+    model: so.Mapped[Optional[dict[str, Any]]] = so.mapped_column(sa.JSON)
+    report: so.Mapped[Optional[dict[str, Any]]] = so.mapped_column(sa.JSON)
+    labelled: so.Mapped[int] = so.mapped_column(default=0)
+    lasted: so.Mapped[int] = so.mapped_column(default=0)
+    # Why there is no model: too few outcomes, or the error.
+    problem: so.Mapped[Optional[str]] = so.mapped_column(sa.Text)
+    requested_by_id: so.Mapped[Optional[int]] = so.mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    requested_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    finished_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime)
+    # The program scores with this model from adoption until it is set aside (by the admin, or
+    # by adopting a newer one).
+    adopted_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime)
+    adopted_by_id: so.Mapped[Optional[int]] = so.mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    set_aside_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime)
+
+    program: so.Mapped[Program] = so.relationship()
+    requested_by: so.Mapped[Optional[User]] = so.relationship(foreign_keys=[requested_by_id])
+    adopted_by: so.Mapped[Optional[User]] = so.relationship(foreign_keys=[adopted_by_id])
+
+    @property
+    def in_use(self) -> bool:
+        return self.adopted_at is not None and self.set_aside_at is None
+
+    TRANSITIONS = LEARNING_TRANSITIONS
+    EVENT_PREFIX = "outcome_model"
+
+    def _entered(self, status: LearningStatus, actor: Optional[User], reason: str, now: datetime) -> None:
+        self.finished_at = now
+        if status is LearningStatus.FAILED:
+            self.problem = reason or self.problem
+
+    def audit_details(self) -> dict[str, Any]:
+        return {"program_id": self.program_id, "model_key": self.model_key}
 
 
 class DomainEvent(db.Model):

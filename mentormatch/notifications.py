@@ -19,6 +19,7 @@ from mentormatch.links import external_url
 from mentormatch.mail import queue_message
 from mentormatch.models import (
     Application,
+    ApplicationStatus,
     DomainEvent,
     GuardianConsent,
     Match,
@@ -146,10 +147,16 @@ def application_decided(event: DomainEvent) -> None:
 
 @subscribe("consent.given", "consent.to_confirm", "consent.declined")
 def consent_answered(event: DomainEvent) -> None:
-    """The guardian answered the e-mailed link: the family, and that address, hear of it."""
-    if event.data.get("method") != "emailed_link":
-        return
+    """The guardian answered the e-mailed link: the family, and that address, hear of it. Consent
+    given again to a paused application is for the coordinators to act on."""
     application = _application(event)
+    if event.data.get("method") != "emailed_link":
+        if event.kind == "consent.given" and application.status is ApplicationStatus.PAUSED:
+            _send(event, coordinators(), f"Guardian consent given again: application {application.id}",
+                  "consent_given_again", application=application, youth=application.youth,
+                  program=application.program, link=external_url("coordinator.review_application",
+                                                                 application_id=application.id))
+        return
     people = who_speaks_for(application.youth, application)
     answered = event.data.get("email")
     if answered and answered.lower() not in {p.email.lower() for p in people}:

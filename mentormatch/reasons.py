@@ -35,7 +35,7 @@ def reason_text(reason: dict[str, Any]) -> str:
     """One stored pair reason as a sentence in the current language."""
     code, data = reason.get("code") or "legacy", reason.get("data") or {}
     if code == "interests.shared":
-        return _("Both are into %(things)s", things=join_words(interest_label(t) for t in data["shared"]))
+        return _("Both into %(things)s", things=join_words(interest_label(t) for t in data["shared"]))
     if code == "interests.none":
         return _("No shared interests")
     if code == "text.shared":
@@ -70,7 +70,48 @@ def reason_text(reason: dict[str, Any]) -> str:
         if gap >= 0:
             return text + "; " + ngettext("%(num)d year older", "%(num)d years older", gap)
         return text + "; " + ngettext("%(num)d year younger", "%(num)d years younger", -gap)
+    if code.startswith("learned."):
+        return _learned_text(code.removeprefix("learned."), data) or reason.get("text", "")
     return reason.get("text", "")
+
+
+def _learned_text(group: str, data: dict[str, Any]) -> str:
+    """A learned model's reasons, one per group of features, in the reader's language."""
+    if group == "interests":
+        return reason_text({"code": "interests.shared" if data.get("shared") else "interests.none", "data": data})
+    if group == "languages":
+        return reason_text({"code": "languages.shared" if data.get("shared") else "languages.none",
+                            "data": {"languages": data.get("shared") or []}})
+    if group == "availability":
+        return reason_text({"code": "availability.shared" if data.get("slots") else "availability.none",
+                            "data": data})
+    if group == "text":
+        return reason_text({"code": "text.shared" if data.get("terms") else "text.none", "data": data})
+    if group == "distance":
+        if data.get("miles") is None:
+            return reason_text({"code": "distance.unknown"})
+        return reason_text({"code": "distance.miles", "data": data})
+    if group == "experience":
+        years = data.get("years") or 0
+        return reason_text({"code": "experience.years" if years > 0 else "experience.new",
+                            "data": {"years": years, "age_gap": None}})
+    if group == "age_gap":
+        gap = data.get("age_gap")
+        if gap is None:
+            return _("The mentor's age is not known")
+        if gap >= 0:
+            return ngettext("The mentor is %(num)d year older", "The mentor is %(num)d years older", gap)
+        return ngettext("The mentor is %(num)d year younger", "The mentor is %(num)d years younger", -gap)
+    if group == "track_record":
+        lasted, early = data.get("lasted", 0), data.get("closed_early", 0)
+        if not lasted and not early:
+            return _("New mentor in this program")
+        return ngettext("%(num)d of the mentor's matches in this program lasted a year",
+                        "%(num)d of the mentor's matches in this program lasted a year", lasted) + "; " + \
+            ngettext("%(num)d closed early", "%(num)d closed early", early)
+    if group == "waiting":
+        return ngettext("Waited %(num)d day", "Waited %(num)d days", data.get("days", 0))
+    return ""
 
 
 def reason_texts(reasons: Iterable[dict[str, Any]], limit: int | None = None) -> list[str]:

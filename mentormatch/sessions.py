@@ -35,7 +35,7 @@ class LoginSession(db.Model):
     token_hash: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
     last_seen_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
-    # A short description such as "Firefox on Windows", for the account page; not the whole header.
+    # A short description such as "Firefox · Windows", for the account page; not the whole header.
     user_agent: so.Mapped[str] = so.mapped_column(sa.String(80), default="")
     revoked_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime)
 
@@ -55,7 +55,7 @@ def _max_age() -> timedelta:
 
 
 def describe_browser(header: str) -> str:
-    """A short name for a browser from its User-Agent header: "Firefox on Windows"."""
+    """A short name for a browser from its User-Agent header, the same in every language: "Firefox · Windows"."""
     browsers = (("Edg/", "Edge"), ("OPR/", "Opera"), ("Firefox/", "Firefox"), ("Chrome/", "Chrome"),
                 ("Safari/", "Safari"))
     systems = (("Windows", "Windows"), ("iPhone", "iPhone"), ("iPad", "iPad"), ("Android", "Android"),
@@ -63,7 +63,7 @@ def describe_browser(header: str) -> str:
     browser = next((name for mark, name in browsers if mark in header), "")
     system = next((name for mark, name in systems if mark in header), "")
     if browser and system:
-        return f"{browser} on {system}"
+        return f"{browser} · {system}"
     return browser or system or header[:40]
 
 

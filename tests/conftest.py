@@ -1,16 +1,17 @@
 """Fixtures shared by every layer: an app per test on SQLite or PostgreSQL, clients, logins."""
 from __future__ import annotations
 
+import os
 import re
 
 import pytest
-from flask import g, has_app_context
+from flask import Flask, g, has_app_context
 from flask.testing import FlaskClient
-import sqlalchemy as sa
 
 from mentormatch import create_app
 from mentormatch.extensions import db
 from mentormatch.queue import huey
+from tests.support.databases import PostgresDatabases, SqliteTemplates
 from tests.support.pgserver import ThrowawayPostgres
 
 # Jobs run in the test's own thread when a transaction's jobs are handed on (at the end of each
@@ -28,34 +29,6 @@ def db_kind(request) -> str:
     return request.config.getoption("--db")
 
 
-@pytest.fixture(scope="session")
-def postgres_url(db_kind):
-    if db_kind != "postgresql":
-        yield None
-        return
-    server = ThrowawayPostgres()
-    url = server.start()
-    engine = sa.create_engine(url)
-    with engine.begin():
-        pass
-    engine.dispose()
-    yield url
-    server.stop()
-
-
-@pytest.fixture
-def database_url(db_kind, postgres_url, tmp_path) -> str:
-    if db_kind == "postgresql":
-        return postgres_url
-    return f"sqlite:///{tmp_path / 'test.db'}"
-
-
-def _empty_schema() -> None:
-    if db.engine.dialect.name == "postgresql":
-        db.drop_all()
-    db.create_all()
-
-
 class FreshRequestClient(FlaskClient):
     """A test client whose every request starts like a real one.
 
@@ -71,22 +44,71 @@ class FreshRequestClient(FlaskClient):
         return super().open(*args, **kwargs)
 
 
-@pytest.fixture
-def app(database_url):
-    app = create_app({
+def make_test_app(database_url: str) -> Flask:
+    """The app as every integration test gets it; the database templates are built through it too."""
+    settings = {
         "TESTING": True,
         "SQLALCHEMY_DATABASE_URI": database_url,
         "MAIL_SERVER": "",
         "SERVER_NAME": "mentormatch.test",
         "APP_BASE_URL": "http://mentormatch.test",
-    })
+    }
+    if database_url.startswith("sqlite"):
+        # Coverage tracing and four test processes on two cores slow every transaction: in the race
+        # of eight coordinators (test_coordinator_concurrency.py) a writer waited longer than SQLite's
+        # default 5 s for the write lock and got "database is locked". The wait stays bounded.
+        settings["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True, "connect_args": {"timeout": 30}}
+    app = create_app(settings)
     app.test_client_class = FreshRequestClient
+    return app
+
+
+@pytest.fixture(scope="session")
+def sqlite_templates(tmp_path_factory) -> SqliteTemplates:
+    """Template databases built once per test process; each test's SQLite database is a copy of one."""
+    return SqliteTemplates(tmp_path_factory.mktemp("templates"), make_test_app)
+
+
+@pytest.fixture(scope="session")
+def postgres_databases(db_kind):
+    """This test process's own throwaway PostgreSQL server, holding the schema; None on SQLite."""
+    if db_kind != "postgresql":
+        yield None
+        return
+    server = ThrowawayPostgres()
+    try:
+        databases = PostgresDatabases(server.start(), make_test_app)
+        yield databases
+        databases.dispose()
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def database_url(postgres_databases, sqlite_templates, tmp_path) -> str:
+    """An empty database with the full schema, for this test alone."""
+    if postgres_databases is not None:
+        return postgres_databases.empty()
+    return sqlite_templates.empty_copy(tmp_path / "test.db")
+
+
+@pytest.fixture
+def demo_database_url(postgres_databases, sqlite_templates, tmp_path) -> str:
+    """A database holding the demo data set (`flask seed-demo`), for this test alone.
+
+    A test module starts every test from it by overriding `database_url` with it.
+    """
+    if postgres_databases is not None:
+        return postgres_databases.demo_copy()
+    return sqlite_templates.demo_copy(tmp_path / "demo.db")
+
+
+@pytest.fixture
+def app(database_url):
+    app = make_test_app(database_url)
     with app.app_context():
-        _empty_schema()
         yield app
         db.session.remove()
-        if db.engine.dialect.name == "postgresql":
-            db.drop_all()
         db.engine.dispose()
 
 
@@ -189,5 +211,8 @@ def compiled_translations():
     for po in Path(__file__).resolve().parent.parent.glob("translations/*/LC_MESSAGES/messages.po"):
         mo = po.with_suffix(".mo")
         if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
-            with po.open("rb") as source, mo.open("wb") as target:
+            # Test processes running side by side may compile at once: each renames a whole file into place.
+            partial = mo.with_name(f"{mo.name}.{os.getpid()}")
+            with po.open("rb") as source, partial.open("wb") as target:
                 write_mo(target, read_po(source))
+            partial.replace(mo)

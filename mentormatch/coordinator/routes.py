@@ -475,8 +475,10 @@ def approve_selected(run_id: int):
     if not ApproveForm().validate_on_submit():
         abort(400)
     ids = [int(i) for i in request.form.getlist("proposal_ids") if i.isdigit() and len(i) < 10]
+    # In the order of the list (best score first), whatever order the database returns them in.
     ids = list(db.session.scalars(sa.select(MatchProposal.id).where(
-        MatchProposal.id.in_(ids), MatchProposal.run_id == run.id))) if ids else []
+        MatchProposal.id.in_(ids), MatchProposal.run_id == run.id)
+        .order_by(MatchProposal.score.desc(), MatchProposal.id))) if ids else []
     approved, refused = 0, []
     for proposal_id in ids:
         try:

@@ -35,5 +35,13 @@ def _within_reach(day: date | None) -> None:
         raise ValidationError(f"Choose a date between {EARLIEST.isoformat()} and next year.")
 
 
-class AdoptWeightsForm(FlaskForm):
-    submit = SubmitField("Adopt the learned weights for this program")
+class LearnForm(FlaskForm):
+    submit = SubmitField("Learn from this program's outcomes now")
+
+
+class AdoptModelForm(FlaskForm):
+    submit = SubmitField("Use this model for the program's matching runs")
+
+
+class SetAsideModelForm(FlaskForm):
+    submit = SubmitField("Stop using the learned model")

@@ -11,8 +11,10 @@ from mentormatch import filter_args
 from mentormatch.access import admin_required, staff_required
 from mentormatch.extensions import db
 from mentormatch.models import Program
-from mentormatch.reports import bp, charts, figures, gaps, learning
-from mentormatch.reports.forms import AdoptWeightsForm, ReportFilterForm
+from mentormatch import queue
+from mentormatch.access import is_htmx
+from mentormatch.reports import bp, charts, figures, gaps, learning, learning_charts
+from mentormatch.reports.forms import AdoptModelForm, LearnForm, ReportFilterForm, SetAsideModelForm
 from mentormatch.spreadsheets import csv_response
 
 
@@ -78,21 +80,55 @@ def _program_or_404(program_id: int) -> Program:
 @bp.route("/learning/<int:program_id>")
 @admin_required
 def show_learning(program_id: int):
-    """Weights learned from the program's closed matches beside its current weights, with their AUC."""
+    """What the program's own outcomes teach: the latest learned model's report, and the one in use."""
     program = _program_or_404(program_id)
-    return render_template("reports/learning.html", program=program, learning=learning.learn(program),
-                           form=AdoptWeightsForm(), programs=_programs())
+    row = learning.latest(program)
+    context = {"program": program, "row": row, "in_use": learning.in_use(program), "programs": _programs(),
+               "learn_form": LearnForm(), "adopt_form": AdoptModelForm(), "set_aside_form": SetAsideModelForm(),
+               "charts": learning_charts.draw(row.report) if row is not None and row.report else {}}
+    template = "reports/_learning_status.html" if is_htmx() else "reports/learning.html"
+    return render_template(template, **context)
+
+
+@bp.route("/learning/<int:program_id>/learn", methods=["POST"])
+@admin_required
+def learn_now(program_id: int):
+    """Ask a worker to learn from the program's outcomes; the page follows its progress."""
+    program = _program_or_404(program_id)
+    if LearnForm().validate_on_submit():
+        learning.request_learning(program, current_user)
+        queue.flush()
+    return redirect(url_for("reports.show_learning", program_id=program.id))
 
 
 @bp.route("/learning/<int:program_id>/adopt", methods=["POST"])
 @admin_required
-def adopt_weights(program_id: int):
-    """Make the learned weights the program's own, by explicit choice."""
+def adopt_model(program_id: int):
+    """Make the latest learned model the one the program's runs score with, by explicit choice."""
     program = _program_or_404(program_id)
-    result = learning.learn(program)
-    if AdoptWeightsForm().validate_on_submit() and result.report is not None:
-        learning.adopt(program, current_user, result)
-        flash(f"{program.name} now matches with the learned weights.", "success")
-    else:
+    row = learning.latest(program)
+    if not AdoptModelForm().validate_on_submit() or row is None:
         flash("Nothing was adopted.", "error")
+    else:
+        try:
+            learning.adopt(row, current_user)
+        except learning.AdoptionRefused as refused:
+            flash(str(refused), "error")
+        else:
+            flash(f"{program.name}'s next matching runs score with the learned model.", "success")
+    return redirect(url_for("reports.show_learning", program_id=program.id))
+
+
+@bp.route("/learning/<int:program_id>/set-aside", methods=["POST"])
+@admin_required
+def set_aside_model(program_id: int):
+    """Go back to the weighted factors for the program's next runs."""
+    program = _program_or_404(program_id)
+    if SetAsideModelForm().validate_on_submit():
+        try:
+            learning.set_aside(program, current_user)
+        except learning.AdoptionRefused as refused:
+            flash(str(refused), "error")
+        else:
+            flash(f"{program.name}'s next matching runs score with the weighted factors again.", "success")
     return redirect(url_for("reports.show_learning", program_id=program.id))

@@ -4,7 +4,7 @@ links, events with RSVPs and attendance, private calendar feeds, and success sto
 Users may hold the new `partner` role; an application remembers the referral it came from.
 
 Revision ID: 15237a9eadf5
-Revises: df385be65560
+Revises: 9ea6d6978592
 Create Date: 2026-11-30 12:16:46.759717
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '15237a9eadf5'
-down_revision = 'df385be65560'
+down_revision = '9ea6d6978592'
 branch_labels = None
 depends_on = None
 

@@ -35,15 +35,13 @@ def playwright_browser():
 
 
 @pytest.fixture
-def live_app(tmp_path):
+def live_app(sqlite_templates, tmp_path):
     """The app on its own SQLite file, served by a real HTTP server in a thread."""
     app = create_app({
         "TESTING": True,
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'live.db'}",
+        "SQLALCHEMY_DATABASE_URI": sqlite_templates.empty_copy(tmp_path / "live.db"),
         "MAIL_SERVER": "",
     })
-    with app.app_context():
-        db.create_all()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

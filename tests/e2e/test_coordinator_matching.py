@@ -129,6 +129,9 @@ def test_coordinator_filters_rejects_and_bulk_approves_in_place(page, live_app):
     assert axe_violations(page) == []
 
     page.get_by_role("link", name="Applications", exact=True).click()
+    # htmx binds the filters once the page has loaded; typing before that would go unheard.
+    expect(page).to_have_url(re.compile(r"/coordinator/applications$"))
+    page.wait_for_load_state("load")
     mark_page(page)
     page.get_by_label("Name").fill("mai")
     results = page.locator("#application-results")

@@ -112,7 +112,9 @@ MATRIX: dict[str, tuple[str, str, object]] = {
     "reports.index": ("GET", "/reports/", ("coordinator", "admin")),
     "reports.export": ("GET", "/reports/matches.csv", ("coordinator", "admin")),
     "reports.show_learning": ("GET", "/reports/learning/{program}", ("admin",)),
-    "reports.adopt_weights": ("POST", "/reports/learning/{program}/adopt", ("admin",)),
+    "reports.learn_now": ("POST", "/reports/learning/{program}/learn", ("admin",)),
+    "reports.adopt_model": ("POST", "/reports/learning/{program}/adopt", ("admin",)),
+    "reports.set_aside_model": ("POST", "/reports/learning/{program}/set-aside", ("admin",)),
     # The partnership: an admin manages organizations; a liaison refers (another partner's referral is a 404).
     "partners.organizations": ("GET", "/partners/organizations", ("admin",)),
     "partners.organization": ("GET", "/partners/organizations/{partner}", ("admin",)),

@@ -18,6 +18,7 @@ from mentormatch.models import (
     MatchingRun,
     MatchProposal,
     MatchStatus,
+    OutboxMessage,
     PairSource,
     PauseReason,
     ProposalStatus,
@@ -158,6 +159,8 @@ def test_withdrawn_consent_pauses_the_match_and_the_mentor_loses_contact_and_the
     family.post(f"/family/applications/{match.application_id}/consent/again",
                 {"relation": "Mother", "typed_signature": "Rosa Diaz", "agree": "y"},
                 form_page=f"/family/applications/{match.application_id}")
+    told = db.session.scalar(sa.select(OutboxMessage).where(OutboxMessage.template == "consent_given_again"))
+    assert told is not None and f"application {match.application_id}" in told.subject
     resumed = coordinator.post(f"/matches/{match.id}/resume", {"note": "Spoke with the family."},
                                form_page=f"/matches/{match.id}")
     assert resumed.status_code == 302

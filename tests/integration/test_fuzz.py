@@ -119,8 +119,13 @@ def _crawl(client, start: list[str], limit: int = 60) -> dict[str, Forms]:
 
 
 @pytest.fixture
+def database_url(demo_database_url):
+    """Each test starts from the demo data set, copied from one seeded once per test process."""
+    return demo_database_url
+
+
+@pytest.fixture
 def world(app):
-    demo.seed()
     app.config["PROPAGATE_EXCEPTIONS"] = False
     return app
 
@@ -195,4 +200,72 @@ def test_no_form_fails_on_extreme_values(world, browser, role, capsys):
         print(f"\nextreme values as {role.value if role else 'anonymous'}: {sent} submissions "
               f"over {len(seen)} forms on {len(pages)} pages")
     assert sent > 0 or role is None
+    assert failures == []
+
+
+def _plausible(name: str, n: int) -> str:
+    """A value a person would type into an empty field, so the form gets as far as its e-mail."""
+    if "email" in name:
+        return f"fuzz{n}@example.org"
+    if "password" in name:
+        return "correct horse battery staple 9"
+    if name == "date_of_birth":
+        from datetime import date
+
+        return date(date.today().year - 16, 3, 15).isoformat()
+    if name in ("first_name", "last_name", "typed_signature"):
+        return {"first_name": "Pat", "last_name": "Example", "typed_signature": "Pat Example"}[name]
+    if name in ("agree", "confirm", "accept", "family_agreed"):
+        return "y"
+    return ""
+
+
+def _fresh_addresses(base: dict, n: int) -> dict:
+    """New addresses for each submission, so each registration or invitation can go through once."""
+    return {k: f"fuzz{n}.{k}@example.org" for k in base if "email" in k}
+
+
+HEADER_INJECTIONS = ["Ana\r\nBcc: intruder@example.org", "Ana\nSubject: hijacked", "Ana\rX-Evil: 1",
+                     "Ana\x00Lopez", "Ana%0d%0aBcc: intruder@example.org"]
+NAME_FIELD = re.compile(r"name|signature|email|relation")
+
+
+@pytest.mark.parametrize("role", ROLES, ids=lambda r: r.value if r else "anonymous")
+def test_no_name_field_smuggles_a_header_into_an_email(world, browser, role, capsys):
+    """Every field that can reach an e-mail (names, signatures, addresses) with CR, LF or NUL in it:
+    no server error, and every message written has one plain recipient and a one-line subject."""
+    from mentormatch import queue
+    from mentormatch.extensions import db
+    from mentormatch.models import OutboxMessage
+
+    _login(browser, role)
+    start = ["/", "/home"] + [r.rule for r in world.url_map.iter_rules()
+                              if "GET" in r.methods and "<" not in r.rule and r.endpoint not in SKIP]
+    pages = _crawl(browser.client, start)
+    seen, failures, sent = set(), [], 0
+    for page_url, parsed in pages.items():
+        for form in parsed.forms:
+            action = urlsplit(form["action"] or page_url).path
+            key = (form["method"], re.sub(r"\d+", "N", action), tuple(sorted(form["fields"])))
+            if form["method"] != "POST" or key in seen or action.endswith(("/logout", "/language")):
+                continue
+            seen.add(key)
+            base = {k: v or _plausible(k, sent) for k, v in form["fields"].items() if k != "csrf_token"}
+            for name in [n for n in base if NAME_FIELD.search(n)]:
+                for value in HEADER_INJECTIONS:
+                    status = _send(browser, "POST", action, {**base, **_fresh_addresses(base, sent), name: value})
+                    sent += 1
+                    if status >= 500:
+                        failures.append(f"POST {action} {name}={value!r} -> {status}")
+    queue.flush()
+    messages = db.session.scalars(db.select(OutboxMessage)).all()
+    for message in messages:
+        if re.search(r"[\r\n\x00]", message.subject) or not re.fullmatch(r"[^\s@,;<>]+@[^\s@,;<>]+",
+                                                                          message.to_address):
+            failures.append(f"message {message.id}: to {message.to_address!r}, subject {message.subject!r}")
+        if "intruder@example.org" in message.to_address:
+            failures.append(f"message {message.id} went to the smuggled address")
+    with capsys.disabled():
+        print(f"\nheader injection as {role.value if role else 'anonymous'}: {sent} submissions over "
+              f"{len(seen)} forms, {len(messages)} e-mails written")
     assert failures == []

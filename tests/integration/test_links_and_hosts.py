@@ -3,10 +3,12 @@ believed only as far as configured."""
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 
 import pytest
 
 from mentormatch import create_app
+from mentormatch.extensions import db
 from mentormatch.links import external_url
 from tests.builders import PASSWORD, make_user
 from tests.conftest import Browser
@@ -87,19 +89,29 @@ def test_development_answers_on_loopback_names_only():
     assert set(app.config["TRUSTED_HOSTS"]) == {"127.0.0.1", "localhost"}
 
 
-def _app_like(app, database_url, **overrides):
+@contextmanager
+def app_like(app, database_url, **overrides):
+    """Another app on the test database with some settings changed, inside its own app context.
+
+    Objects of the test's own app must not be touched inside: their session would borrow a
+    connection from this app's engine, which is closed on the way out.
+    """
     settings = {key: app.config[key] for key in ("TESTING", "MAIL_SERVER", "SERVER_NAME", "APP_BASE_URL")}
     other = create_app({**settings, "SQLALCHEMY_DATABASE_URI": database_url, **overrides})
     other.test_client_class = app.test_client_class
-    return other
+    with other.app_context():
+        try:
+            yield other
+        finally:
+            db.session.remove()
+            db.engine.dispose()
 
 
 def test_the_remember_cookie_is_secure_when_the_session_cookie_is(app, database_url):
-    user = make_user(email="pat@example.org")
-    secure = _app_like(app, database_url, SESSION_COOKIE_SECURE=True)
-    with secure.app_context():
+    make_user(email="pat@example.org")
+    with app_like(app, database_url, SESSION_COOKIE_SECURE=True) as secure:
         browser = Browser(secure.test_client())
-        response = browser.post("/account/login", {"email": user.email, "password": PASSWORD, "remember": "y"},
+        response = browser.post("/account/login", {"email": "pat@example.org", "password": PASSWORD, "remember": "y"},
                                 form_page="/account/login")
     cookies = response.headers.getlist("Set-Cookie")
     remember = [c for c in cookies if c.startswith("remember_token=")]
@@ -119,8 +131,7 @@ def _failed_logins_from(client, browser, address: str, count: int):
 
 
 def test_behind_a_proxy_each_client_has_its_own_limit(app, database_url):
-    proxied = _app_like(app, database_url, PROXY_FIX_X_FOR=1)
-    with proxied.app_context():
+    with app_like(app, database_url, PROXY_FIX_X_FOR=1) as proxied:
         client = proxied.test_client()
         browser = Browser(client)
         assert _failed_logins_from(client, browser, "203.0.113.7", 31)[-1] == 429
@@ -133,8 +144,7 @@ def test_without_a_configured_proxy_a_forged_forwarded_for_changes_nothing(clien
 
 
 def test_a_forwarded_host_is_checked_like_any_host(app, database_url):
-    proxied = _app_like(app, database_url, PROXY_FIX_X_FOR=1, PROXY_FIX_X_PROTO=1, PROXY_FIX_X_HOST=1)
-    with proxied.app_context():
+    with app_like(app, database_url, PROXY_FIX_X_FOR=1, PROXY_FIX_X_PROTO=1, PROXY_FIX_X_HOST=1) as proxied:
         client = proxied.test_client()
         assert client.get("/account/login", headers={"X-Forwarded-Host": "evil.example"}).status_code == 400
         page = client.get("/account/login", headers={"X-Forwarded-Host": "mentormatch.test",

@@ -191,7 +191,8 @@ def test_loading_a_cohort_takes_the_same_queries_for_5_or_60_youth(app, capsys):
         counts[youth_count] = len(statements)
     with capsys.disabled():
         print(f"\nload_cohort queries: {counts}")
-    assert counts[5] == counts[60] <= 10
+    # Youth, consents, mentors, clearances, accounts, load, track records, the adopted model, pairs...
+    assert counts[5] == counts[60] <= 12
 
 
 def test_a_run_whose_worker_died_is_queued_once_more_then_failed_with_the_reason(app):

@@ -1,4 +1,4 @@
-"""Recruitment gaps from the latest runs' unmatched youth, and learning weights from outcomes."""
+"""Recruitment gaps from the latest runs' unmatched youth, and learning from outcomes."""
 from __future__ import annotations
 
 import random
@@ -13,6 +13,7 @@ from mentormatch.models import (
     ApplicationStatus,
     AuditEvent,
     ClosureReason,
+    LearningStatus,
     MatchingRun,
     Role,
     RunStatus,
@@ -119,45 +120,58 @@ def outcome_history(program, pairs=40, seed=7):
                    closure_reason=ClosureReason.PROGRAM_ENDED if lasting else ClosureReason.MISMATCH)
 
 
-def test_learning_shows_cross_validated_auc_and_adopting_writes_the_program_settings(browser, app):
+def test_learning_runs_as_a_job_and_a_model_is_used_only_once_an_admin_adopts_it(browser, app):
     admin = login(browser, Role.ADMIN)
     program = make_program(match_settings={"distance_scale_miles": 12.0})
     outcome_history(program)
-    expected = learning.learn(program)
-    assert expected.report.auc_learned > 0.5
+    page = f"/reports/learning/{program.id}"
+    assert "Nothing learned yet" in browser.get(page).get_data(as_text=True)
 
-    page = browser.get(f"/reports/learning/{program.id}").get_data(as_text=True)
-    assert f'<th scope="row">Learned</th><td>{expected.report.auc_learned:.3f}</td>' in page
-    assert f'<th scope="row">Current</th><td>{expected.report.auc_default:.3f}</td>' in page
-    assert "Cross-validated ROC AUC over 40 matches (20 lasted 12 months)" in page
-    assert '<th scope="row">Shared interests</th><td>30%</td>' in page
-    db.session.refresh(program)
-    assert program.match_settings == {"distance_scale_miles": 12.0}, "looking changes nothing"
+    assert browser.post(f"{page}/learn", form_page=page).status_code == 302  # a worker fits it
+    row = learning.latest(program)
+    assert row.status is LearningStatus.READY and row.model["format"] == "mentormatch.additive/1"
+    shown = browser.get(page).get_data(as_text=True)
+    report = row.report
+    assert f'<th scope="row">Learned model</th><td>{report["auc_learned"]:.3f}</td>' in shown
+    assert f'<th scope="row">Current weighted factors</th><td>{report["auc_default"]:.3f}</td>' in shown
+    assert "from 40 matches (20 lasted 12 months)" in shown
+    assert "Does the predicted chance match what happened?" in shown and 'class="chart chart-shape"' in shown
+    assert 'id="fairness"' in shown
+    assert matching_service.program_config(program).model is None, "learning changes nothing by itself"
 
-    response = browser.post(f"/reports/learning/{program.id}/adopt", form_page=f"/reports/learning/{program.id}")
-    assert response.status_code == 302
-    db.session.refresh(program)
-    settings = program.match_settings
-    assert settings["distance_scale_miles"] == 12.0
-    assert {k: round(v, 4) for k, v in expected.config.weights.items()} == {
-        k.removeprefix("weight_"): v for k, v in settings.items() if k.startswith("weight_")}
-    assert matching_service.program_config(program).weights == pytest.approx(expected.config.weights, abs=1e-4), \
-        "the next run uses the adopted weights"
-    event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "program.weights_learned"))
-    assert event.actor_id == admin.id and event.details["before"] == {"distance_scale_miles": 12.0}
+    assert browser.post(f"{page}/adopt", form_page=page).status_code == 302
+    db.session.expire_all()
+    config = matching_service.program_config(program)
+    assert config.model_id == row.model_key and config.distance_scale_miles == 12.0
+    event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "outcome_model.adopted"))
+    assert event.actor_id == admin.id and event.details["model_key"] == row.model_key
+
+    # A run with the adopted model records which model scored it, and its proposals carry reasons that
+    # add up to their score.
+    make_application(make_youth(15), program)
+    make_mentor(programs=[program])
+    run = matching_service.start_run(program, admin, inline=True)
+    assert run.config["model_id"] == row.model_key and "model" not in run.config
+    proposal = run.proposals[0]
+    assert all(r["code"].startswith("learned.") for r in proposal.reasons)
+    assert sum(r["contribution"] for r in proposal.reasons) == pytest.approx(proposal.score, abs=1e-6)
+
+    assert browser.post(f"{page}/set-aside", form_page=page).status_code == 302
+    assert matching_service.program_config(program).model is None
 
 
 def test_learning_explains_when_there_are_too_few_outcomes(browser, app):
     login(browser, Role.ADMIN)
     program = make_program()
     make_match(held_on=date.today() - timedelta(days=500))
-    page = browser.get(f"/reports/learning/{program.id}").get_data(as_text=True)
-    assert "Learning needs at least 5 matches that lasted 12 months and 5 that closed sooner" in page
-    assert "Adopt the learned weights" not in page
-    response = browser.post(f"/reports/learning/{program.id}/adopt", form_page=f"/reports/learning/{program.id}")
-    assert response.status_code == 302
-    db.session.refresh(program)
-    assert program.match_settings is None
+    page = f"/reports/learning/{program.id}"
+    browser.post(f"{page}/learn", form_page=page)
+    shown = browser.get(page).get_data(as_text=True)
+    assert "Learning needs at least 5 matches that lasted 12 months and 5 that closed sooner" in shown
+    assert "Use this model" not in shown
+    response = browser.post(f"{page}/adopt", form_page=page, follow_redirects=True)
+    assert "Only a model that finished learning can be adopted." in response.get_data(as_text=True)
+    assert matching_service.program_config(program).model is None
 
 
 @pytest.mark.parametrize("role", [Role.COORDINATOR, Role.MENTOR])

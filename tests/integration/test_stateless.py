@@ -56,8 +56,10 @@ def two_servers(app):
             _wait_for(port, process)
         yield [f"http://127.0.0.1:{port}" for port, _ in servers]
     finally:
+        # Both shut down at once: each takes seconds to stop gracefully.
         for _, process in servers:
             process.terminate()
+        for _, process in servers:
             process.wait(10)
             process.stderr.close()
 

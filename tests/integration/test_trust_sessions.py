@@ -150,8 +150,8 @@ def test_the_account_page_lists_the_active_sessions(app, browser):
     ended.login(user.email, PASSWORD)
     ended.logout()
     page = browser.get("/account/settings").get_data(as_text=True)
-    assert "Firefox on Windows <strong>(this browser)</strong>" in page
-    assert "Chrome on Android" in page
+    assert "Firefox · Windows <strong>(this browser)</strong>" in page
+    assert "Chrome · Android" in page
     assert page.count("<tr>") == 1 + 2  # the header and the two live sessions
     assert "Log out everywhere" in page
 

@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 
 from matching import propose, score
-from tests.unit.matching.strategies import cohorts
+from tests.unit.matching.strategies import cohorts, learned_cohorts
 
 
 def brute_force_optimum(weight: np.ndarray, feasible: np.ndarray, capacity: np.ndarray) -> float:
@@ -66,3 +66,15 @@ def test_pruning_to_one_candidate_still_finds_the_optimum(cohort):
 @given(cohorts())
 def test_a_small_reserve_still_finds_the_optimum(cohort):
     assert_valid_and_optimal(*cohort, candidates=1, reserve=1, chunk_size=3)
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(learned_cohorts())
+def test_with_a_learned_model_proposals_match_the_brute_force_optimum(cohort):
+    assert_valid_and_optimal(*cohort)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(learned_cohorts())
+def test_with_a_learned_model_pruning_to_one_candidate_still_finds_the_optimum(cohort):
+    assert_valid_and_optimal(*cohort, candidates=1, reserve=0, chunk_size=2)
