@@ -14,6 +14,7 @@ from typing import Optional
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from flask_babel import lazy_gettext as _l
 
 from mentormatch.extensions import db
 from mentormatch.models import (
@@ -157,7 +158,7 @@ def approve(story: Story, user: User) -> None:
     """One family member approves; with every approval given, the story is approved."""
     role = approval_role(story, user)
     if role is None or story.status is not StoryStatus.AWAITING_APPROVAL:
-        raise StoryRefused("This story is not waiting for your approval.")
+        raise StoryRefused(_l("This story is not waiting for your approval."))
     if role == "guardian":
         story.guardian_approved_at = story.guardian_approved_at or utcnow()
     else:
@@ -176,7 +177,7 @@ def publish(story: Story, coordinator: User) -> None:
 def withdraw(story: Story, user: User) -> None:
     """Withdrawn, it leaves every public page and the feed at once."""
     if not may_withdraw(story, user):
-        raise StoryRefused("You cannot withdraw this story.")
+        raise StoryRefused(_l("You cannot withdraw this story."))
     story.move_to(StoryStatus.WITHDRAWN, user, f"Withdrawn by the {approval_role(story, user) or user.role.value}")
     db.session.commit()
 

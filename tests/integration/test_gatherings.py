@@ -70,6 +70,26 @@ def test_program_families_see_their_programs_events_only(browser):
     assert "Explorer meeting" in page and "Cadet meeting" not in page
 
 
+def test_a_matched_pairs_outing_is_for_mentors_and_families_in_an_open_match_only(browser):
+    program = make_program()
+    guardian = make_user(Role.GUARDIAN)
+    mentor = make_mentor(programs=[program])
+    make_match(make_application(make_youth(guardian=guardian), program), mentor, held_on=date.today())
+    outing = make_gathering(title="Kayaking on the river", audience=Audience.MATCHED_PAIRS)
+    for user in (guardian, mentor.user):
+        browser.login(user.email, PASSWORD)
+        assert "Kayaking on the river" in browser.get("/events/").get_data(as_text=True)
+        assert browser.get(f"/events/{outing.id}").status_code == 200
+        browser.logout()
+    for user in (make_user(Role.GUARDIAN), make_mentor().user, make_liaison()):
+        browser.login(user.email, PASSWORD)
+        assert "Kayaking on the river" not in browser.get("/events/").get_data(as_text=True)
+        assert browser.get(f"/events/{outing.id}").status_code == 404
+        assert browser.post(f"/events/{outing.id}/rsvp", {"guests": "0"}, form_page="/events/").status_code == 404
+        browser.logout()
+    assert outing.rsvps == []
+
+
 def test_capacity_counts_guests_and_a_freed_place_goes_to_the_waitlist_in_order(browser, app):
     gathering = make_gathering(capacity=3)
     first, second = make_user(Role.GUARDIAN, first_name="Maria"), make_user(Role.GUARDIAN, first_name="Rosa")
@@ -193,6 +213,9 @@ def test_the_calendar_feed_is_valid_icalendar_at_a_secret_address_that_can_be_re
     youth = make_youth(first_name="Ana", last_name="Lopez")
     match = make_match(make_application(youth, program), mentor, first_meeting_at=at(date.today() + timedelta(days=4), 17),
                        first_meeting_place="Station 3 lobby")
+    meeting = make_check_in(match, date.today() - timedelta(days=6), mentor_meeting=True)
+    make_check_in(match, date.today() - timedelta(days=5))  # a staff check-in
+    make_check_in(match, date.today() - timedelta(days=400), mentor_meeting=True)
     gathering = make_gathering(title="Coffee with a Cop")
     Rsvp.record(gathering, mentor.user, RsvpStatus.GOING, 0)
     db.session.commit()
@@ -210,8 +233,30 @@ def test_the_calendar_feed_is_valid_icalendar_at_a_secret_address_that_can_be_re
     assert first.decoded("dtstart") == match.first_meeting_at.replace(tzinfo=None)
     assert str(first.get("location")) == "Station 3 lobby"
     assert b"Ana" not in response.data and b"Lopez" not in response.data
+    logged = events["MentorMatch meeting (Explorer Post 300)"]
+    assert logged.decoded("dtstart") == meeting.occurred_on
+    assert len(calendar.walk("VEVENT")) == 3  # the staff check-in and last year's meeting stay out
     # A new address retires the old one; the page never shows it again.
     browser.login(mentor.user.email, PASSWORD)
     assert address not in browser.get("/events/calendar").get_data(as_text=True)
     browser.post("/events/calendar", form_page="/events/calendar")
     assert client.get(path).status_code == 404
+
+
+def test_a_spanish_familys_calendar_speaks_spanish(browser, client, compiled_translations):
+    program = make_program(name="Explorer Post 300")
+    guardian = make_user(Role.GUARDIAN, locale="es")
+    match = make_match(make_application(make_youth(guardian=guardian), program), held_on=date.today())
+    make_check_in(match, date.today() - timedelta(days=3), mentor_meeting=True)
+    full = make_gathering(title="Coffee with a Cop", capacity=1)
+    Rsvp.record(full, make_user(Role.GUARDIAN), RsvpStatus.GOING, 0)
+    Rsvp.record(full, guardian, RsvpStatus.WAITLISTED, 0)
+    db.session.commit()
+    browser.login(guardian.email, PASSWORD)
+    page = browser.post("/events/calendar", form_page="/events/calendar").get_data(as_text=True)
+    address = re.search(r'id="calendar-address" type="text" readonly value="([^"]+)"', page).group(1)
+    browser.logout()
+    calendar = Calendar.from_ical(client.get(address.split("mentormatch.test", 1)[1]).data)
+    summaries = {str(e.get("summary")) for e in calendar.walk("VEVENT")}
+    assert summaries == {"Coffee with a Cop (lista de espera)", "Primera reunión de MentorMatch (Explorer Post 300)",
+                         "Reunión de MentorMatch (Explorer Post 300)"}

@@ -158,3 +158,20 @@ def test_a_spanish_reader_sees_the_spanish_version_and_a_file_that_is_no_photo_i
     browser.logout()
     page = app.test_client().get(f"/stories/{story.id}", headers={"Accept-Language": "es"}).get_data(as_text=True)
     assert "La primera competencia de Ana" in page
+
+
+def test_a_spanish_guardian_who_approves_twice_is_told_in_spanish(browser, compiled_translations):
+    match, guardian, _own, _mentor = scene(youth_age=11, youth_account=False)
+    guardian.locale = "es"
+    db.session.commit()
+    browser.login(make_user(Role.COORDINATOR).email, PASSWORD)
+    draft(browser, match)
+    story = db.session.scalar(sa.select(Story))
+    browser.post(f"/stories/{story.id}/ask", form_page=f"/stories/{story.id}")
+    browser.logout()
+    browser.login(guardian.email, PASSWORD)
+    first = browser.post(f"/stories/{story.id}/approve", form_page=f"/stories/{story.id}", follow_redirects=True)
+    assert "Gracias: su aprobación quedó registrada." in first.get_data(as_text=True)
+    again = browser.post(f"/stories/{story.id}/approve", form_page=f"/stories/{story.id}", follow_redirects=True)
+    assert "Esta historia no está esperando su aprobación." in again.get_data(as_text=True)
+    assert story.status is StoryStatus.APPROVED
