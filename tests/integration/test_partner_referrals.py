@@ -23,6 +23,7 @@ from mentormatch.models import (
     utcnow,
 )
 from tests.builders import PASSWORD, make_application, make_match, make_mentor, make_program, make_user, make_youth
+from tests.conftest import Browser
 from tests.support.partnership import at, make_liaison, make_partner, make_referral
 
 
@@ -278,3 +279,31 @@ def test_an_admin_creates_a_partner_and_a_liaison_who_lands_on_the_referrals(bro
     browser.logout()
     browser.login("rosa@wellness.example.org", "quiet-river-lantern-42")
     assert "Referrals from Sacramento Youth Wellness" in browser.get("/home").get_data(as_text=True)
+
+
+def test_a_partner_made_inactive_refers_no_more_and_a_suspended_liaison_is_logged_out(browser, app):
+    program = make_program()
+    partner = make_partner(name="Hiram Johnson High")
+    liaison = make_liaison(partner)
+    at_the_school = Browser(app.test_client())
+    at_the_school.login(liaison.email, PASSWORD)
+    browser.login(make_user(Role.ADMIN).email, PASSWORD)
+    browser.post(f"/partners/organizations/{partner.id}", {"name": "Hiram Johnson High", "kind": "school"},
+                 form_page=f"/partners/organizations/{partner.id}")
+    assert not partner.is_active
+    refused = refer(at_the_school, program)
+    assert refused.status_code == 422
+    assert "Your organization is not an active partner" in refused.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count(Referral.id))) == 0
+    browser.post(f"/partners/liaisons/{liaison.id}/active", form_page=f"/partners/organizations/{partner.id}")
+    assert not liaison.is_active_account
+    assert at_the_school.get("/partners/referrals").status_code == 302
+    assert at_the_school.login(liaison.email, PASSWORD).status_code != 302
+
+
+def test_nobody_registers_as_a_liaison(browser):
+    assert browser.get("/account/register/partner").status_code == 404
+    assert browser.post("/account/register/partner", {"email": "me@club.example.org"},
+                        form_page="/account/register").status_code == 404
+    assert "/account/register/partner" not in browser.get("/account/register").get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count(User.id)).where(User.role == Role.PARTNER)) == 0
