@@ -57,6 +57,11 @@ def calibration(rows: Sequence[dict[str, Any]]) -> Markup:
                   css="chart-calibration")
 
 
+def _tick(value: float) -> str:
+    """An axis end as a person writes it: 17.3 rather than 17.3197, 2 rather than 2.0."""
+    return f"{round(value, 1):g}"
+
+
 def shape_chart(shape: dict[str, Any]) -> Markup:
     """How one feature moves the score: the learned contribution at each value (or tag)."""
     points = list(zip(shape.get("points") or [], shape.get("contributions") or []))
@@ -79,8 +84,8 @@ def shape_chart(shape: dict[str, Any]) -> Markup:
         coords = [(left + plot_w * (p - x_low) / x_span, y_of(c)) for p, c in points]
         body.append('<polyline points="' + " ".join(f"{x:.1f},{y:.1f}" for x, y in coords)
                     + f'" fill="none" stroke="{BAR}" stroke-width="2"/>')
-        body.append(f'<text x="{left}" y="{SMALL_H - 8}">{x_low:g}</text>')
-        body.append(f'<text x="{SMALL_W - right}" y="{SMALL_H - 8}" text-anchor="end">{x_high:g}</text>')
+        body.append(f'<text x="{left}" y="{SMALL_H - 8}">{_tick(x_low)}</text>')
+        body.append(f'<text x="{SMALL_W - right}" y="{SMALL_H - 8}" text-anchor="end">{_tick(x_high)}</text>')
     else:
         slot = plot_w / max(len(points), 1)
         for i, (p, c) in enumerate(points):
