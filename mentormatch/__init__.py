@@ -64,11 +64,19 @@ def create_app(overrides: Optional[dict[str, Any]] = None) -> Flask:
 
     app.register_blueprint(lifecycle.bp)
     app.register_blueprint(reports.bp)
+    from mentormatch import gatherings, partners, stories
+
+    app.register_blueprint(partners.bp)
+    app.register_blueprint(gatherings.bp)
+    app.register_blueprint(stories.bp)
     errors.register(app)
     security.register(app)
     cli.register(app)
     # The jobs and the consequences of events register themselves on import.
     from mentormatch import consequences, jobs, notifications, queue  # noqa: F401
+    from mentormatch.gatherings import notifications as gathering_notifications  # noqa: F401
+    from mentormatch.partners import notifications as partner_notifications  # noqa: F401
+    from mentormatch.stories import notifications as story_notifications  # noqa: F401
 
     queue.init_app(app)
 

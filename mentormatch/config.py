@@ -66,6 +66,9 @@ def from_environment(instance_path: str) -> dict:
         "PASSWORD_RESET_HOURS": 2,
         "EMAIL_CONFIRMATION_HOURS": 48,
         "CONSENT_LINK_DAYS": 14,
+        # A partner's invitation link works this long; a logged meeting counts this many volunteer hours.
+        "REFERRAL_LINK_DAYS": int(os.environ.get("REFERRAL_LINK_DAYS", "21")),
+        "MENTOR_MEETING_HOURS": float(os.environ.get("MENTOR_MEETING_HOURS", "1")),
         "WTF_CSRF_TIME_LIMIT": None,
         "LANGUAGES": ["en", "es"],
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),

@@ -396,6 +396,9 @@ def _seed(today: date) -> dict[str, int]:
     from mentormatch.reminders import lapse_clearances
 
     decided["clearances lapsed"] = lapse_clearances(today)
+    from mentormatch.partners.demo import seed_partnership
+
+    decided.update(seed_partnership(20261201, programs, coordinator, _user, today))
     return {"programs": len(programs), "mentors": len(mentors), "youth": youth_count, **decided}
 
 
@@ -438,3 +441,6 @@ def print_accounts(echo: Callable[[str], None]) -> None:
     echo("Demo accounts (password for each: %s):" % DEMO_PASSWORD)
     for email, role, _first, _last in DEMO_ACCOUNTS:
         echo(f"  {in_english(role.label):<18} {email}")
+    from mentormatch.partners.demo import print_accounts as print_partner_accounts
+
+    print_partner_accounts(echo)

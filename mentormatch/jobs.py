@@ -9,6 +9,7 @@
 | sweep            | hands on again what a lost job left behind            | every minute                  |
 | daily            | lapses, reminders, overdue alerts, expired links      | every day at 06:00 UTC        |
 | weekly           | each coordinator's digest                             | Mondays at 07:00 UTC          |
+| event_reminders  | the day-before reminder of each event (gatherings)    | every hour, at :10            |
 
 Only one worker process needs the schedule (`huey_consumer ... --no-periodic` on the others),
 though two running it send nothing twice (`reminders` keeps a record of what went out).
@@ -20,6 +21,7 @@ import logging
 from huey import crontab
 
 from mentormatch import events, mail, matching_service, reminders
+from mentormatch.gatherings import notifications as gathering_notifications  # noqa: F401  (its scheduled job)
 from mentormatch.queue import TASKS, huey, job
 
 log = logging.getLogger(__name__)

@@ -157,6 +157,8 @@ class Role(str, enum.Enum):
     MENTOR = "mentor"
     COORDINATOR = "coordinator"
     ADMIN = "admin"
+    # A liaison of a partner organization: refers families, co-hosts events; made by an admin.
+    PARTNER = "partner"
 
     @property
     def label(self) -> str:
@@ -166,6 +168,7 @@ class Role(str, enum.Enum):
             "mentor": _l("Mentor"),
             "coordinator": _l("Coordinator"),
             "admin": _l("Administrator"),
+            "partner": _l("Partner liaison"),
         }[self.value]
 
 
@@ -596,6 +599,10 @@ class Application(StatusMachine, db.Model):
     )
     decided_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime)
     decision_reason: so.Mapped[Optional[str]] = so.mapped_column(sa.Text)
+    # The partner's referral the family applied from, if any: its stages and the report by source follow.
+    referral_id: so.Mapped[Optional[int]] = so.mapped_column(
+        sa.ForeignKey("referrals.id", ondelete="SET NULL"), index=True
+    )
 
     youth: so.Mapped[Youth] = so.relationship(back_populates="applications")
     program: so.Mapped[Program] = so.relationship(back_populates="applications")
@@ -1770,6 +1777,469 @@ def _audit_row(actor, action, obj, before, after, details) -> AuditEvent:
     )
     db.session.add(event)
     return event
+
+
+# ---------------------------------------------------------------- the partnership
+#
+# Partner organizations refer families and co-host events; mentors' volunteer hours come from
+# the events they attended; stories of matches are published only with the family's approval.
+
+
+class PartnerKind(str, enum.Enum):
+    SCHOOL = "school"
+    YOUTH_NONPROFIT = "youth_nonprofit"
+    FAITH = "faith"
+    MENTAL_HEALTH = "mental_health"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return {"school": "School", "youth_nonprofit": "Youth nonprofit", "faith": "Faith group",
+                "mental_health": "Mental health", "other": "Other"}[self.value]
+
+
+class Partner(db.Model):
+    """A school, club, faith group or nonprofit that refers families and co-hosts events."""
+
+    __tablename__ = "partners"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    name: so.Mapped[str] = so.mapped_column(sa.String(160), unique=True)
+    kind: so.Mapped[PartnerKind] = so.mapped_column(_enum(PartnerKind, "partner_kind"))
+    contact_name: so.Mapped[str] = so.mapped_column(sa.String(120), default="")
+    contact_email: so.Mapped[str] = so.mapped_column(sa.String(254), default="")
+    contact_phone: so.Mapped[str] = so.mapped_column(sa.String(32), default="")
+    is_active: so.Mapped[bool] = so.mapped_column(default=True)
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+
+    liaisons: so.Mapped[list["PartnerLiaison"]] = so.relationship(back_populates="partner")
+
+    def __repr__(self) -> str:
+        return f"<Partner {self.id}>"
+
+
+class PartnerLiaison(db.Model):
+    """The partner organization a liaison account speaks for: one each."""
+
+    __tablename__ = "partner_liaisons"
+
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    partner_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("partners.id", ondelete="CASCADE"), index=True)
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+
+    user: so.Mapped[User] = so.relationship()
+    partner: so.Mapped[Partner] = so.relationship(back_populates="liaisons")
+
+
+class AgeBand(str, enum.Enum):
+    """How old the referred child is, roughly: a liaison gives no date of birth."""
+
+    TWELVE_THIRTEEN = "12-13"
+    FOURTEEN_FIFTEEN = "14-15"
+    SIXTEEN_SEVENTEEN = "16-17"
+    EIGHTEEN_TWENTY = "18-20"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("-", "–")
+
+
+class ReferralStatus(str, enum.Enum):
+    INVITED = "invited"
+    APPLIED = "applied"
+    DECLINED = "declined"
+    WITHDRAWN = "withdrawn"
+
+    @property
+    def label(self) -> str:
+        return {"invited": "Invited", "applied": "Applied", "declined": "Declined by the family",
+                "withdrawn": "Withdrawn by the partner"}[self.value]
+
+
+# Open referrals: a second one for the same family and child would be a duplicate.
+OPEN_REFERRAL_STATUSES = frozenset({ReferralStatus.INVITED, ReferralStatus.APPLIED})
+
+_F = ReferralStatus
+REFERRAL_TRANSITIONS: dict[ReferralStatus, frozenset[ReferralStatus]] = {
+    # The family starts an application from the link, or says no; the liaison may take it back before.
+    _F.INVITED: frozenset({_F.APPLIED, _F.DECLINED, _F.WITHDRAWN}),
+    # From here on the application's own status tells the story.
+    _F.APPLIED: frozenset(),
+    _F.DECLINED: frozenset(),
+    _F.WITHDRAWN: frozenset(),
+}
+
+referral_programs = sa.Table(
+    "referral_programs",
+    db.metadata,
+    sa.Column("referral_id", sa.ForeignKey("referrals.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("program_id", sa.ForeignKey("programs.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Referral(StatusMachine, db.Model):
+    """A partner's suggestion that a family apply: what the liaison typed stays here, and becomes
+    the child's record only through the family's own application."""
+
+    __tablename__ = "referrals"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    partner_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("partners.id"), index=True)
+    referred_by_id: so.Mapped[Optional[int]] = so.mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    family_email: so.Mapped[str] = so.mapped_column(sa.String(254), index=True)
+    family_locale: so.Mapped[str] = so.mapped_column(sa.String(5), default="en")
+    child_first_name: so.Mapped[str] = so.mapped_column(sa.String(80))
+    age_band: so.Mapped[AgeBand] = so.mapped_column(_enum(AgeBand, "age_band"))
+    reason: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    # When the liaison recorded that the family agreed to be contacted; no referral without it.
+    family_agreed_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime)
+    status: so.Mapped[ReferralStatus] = so.mapped_column(
+        _enum(ReferralStatus, "referral_status"), default=ReferralStatus.INVITED, index=True
+    )
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    status_changed_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    # Set when the family withdrew the partner's view of the referral's progress.
+    view_withdrawn_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime)
+
+    partner: so.Mapped[Partner] = so.relationship()
+    referred_by: so.Mapped[Optional[User]] = so.relationship()
+    programs: so.Mapped[list[Program]] = so.relationship(secondary=referral_programs, order_by="Program.name")
+    invitations: so.Mapped[list["ReferralInvitation"]] = so.relationship(
+        back_populates="referral", order_by="ReferralInvitation.id"
+    )
+    applications: so.Mapped[list[Application]] = so.relationship(order_by="Application.id")
+
+    TRANSITIONS = REFERRAL_TRANSITIONS
+    EVENT_PREFIX = "referral"
+
+    @classmethod
+    def record(cls, actor: Optional[User], **fields: Any) -> "Referral":
+        """A new referral, invited: the one way a referral begins."""
+        referral = cls(status=ReferralStatus.INVITED, **fields)
+        db.session.add(referral)
+        db.session.flush()
+        record_audit(actor, "referral.invited", referral, partner_id=referral.partner_id)
+        return referral
+
+    def _entered(self, status: ReferralStatus, actor: Optional[User], reason: str, now: datetime) -> None:
+        self.status_changed_at = now
+
+    def audit_details(self) -> dict[str, Any]:
+        return {"partner_id": self.partner_id}
+
+    @property
+    def view_withdrawn(self) -> bool:
+        return self.view_withdrawn_at is not None
+
+
+class ReferralInvitation(db.Model):
+    """The single-use, expiring link a referred family is e-mailed; only its hash is stored."""
+
+    __tablename__ = "referral_invitations"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    referral_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("referrals.id", ondelete="CASCADE"), index=True)
+    token_hash: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    email: so.Mapped[str] = so.mapped_column(sa.String(254))
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    expires_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime)
+    used_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime)
+
+    referral: so.Mapped[Referral] = so.relationship(back_populates="invitations")
+
+    @classmethod
+    def issue(cls, referral: Referral, lifetime: timedelta) -> tuple["ReferralInvitation", str]:
+        """A new link for the referral; earlier unused ones stop working. Returns the raw secret,
+        which is never stored."""
+        now = utcnow()
+        for earlier in referral.invitations:
+            if earlier.used_at is None:
+                earlier.used_at = now
+        raw = secrets.token_urlsafe(32)
+        invitation = cls(referral=referral, token_hash=AccessToken.hash(raw), email=referral.family_email,
+                         expires_at=now + lifetime)
+        db.session.add(invitation)
+        return invitation, raw
+
+    @classmethod
+    def find_usable(cls, raw: str) -> Optional["ReferralInvitation"]:
+        invitation = db.session.scalar(sa.select(cls).where(cls.token_hash == AccessToken.hash(raw or "")))
+        if invitation is None or invitation.used_at is not None or invitation.expires_at <= utcnow():
+            return None
+        if invitation.referral.status is not ReferralStatus.INVITED:
+            return None
+        return invitation
+
+
+class GatheringKind(str, enum.Enum):
+    EXPLORER_MEETING = "explorer_meeting"
+    COFFEE_WITH_A_COP = "coffee_with_a_cop"
+    COMMUNITY_DAY = "community_day"
+    TRAINING = "training"
+    GROUP_OUTING = "group_outing"
+
+    @property
+    def label(self) -> str:
+        return {"explorer_meeting": "Explorer meeting", "coffee_with_a_cop": "Coffee with a Cop",
+                "community_day": "Community day", "training": "Training",
+                "group_outing": "Group outing"}[self.value]
+
+
+class Audience(str, enum.Enum):
+    PUBLIC = "public"
+    PROGRAM_FAMILIES = "program_families"
+    MENTORS = "mentors"
+    MATCHED_PAIRS = "matched_pairs"
+
+    @property
+    def label(self) -> str:
+        return {"public": "Everyone", "program_families": "Families in a program", "mentors": "Mentors",
+                "matched_pairs": "Matched mentors and families"}[self.value]
+
+
+class GatheringStatus(str, enum.Enum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    CANCELLED = "cancelled"
+
+    @property
+    def label(self) -> str:
+        return {"draft": "Draft", "published": "Published", "cancelled": "Cancelled"}[self.value]
+
+
+_G = GatheringStatus
+GATHERING_TRANSITIONS: dict[GatheringStatus, frozenset[GatheringStatus]] = {
+    _G.DRAFT: frozenset({_G.PUBLISHED, _G.CANCELLED}),
+    _G.PUBLISHED: frozenset({_G.CANCELLED}),
+    _G.CANCELLED: frozenset(),
+}
+
+
+class Gathering(StatusMachine, db.Model):
+    """An event: an Explorer meeting, Coffee with a Cop, a community day, a training, an outing.
+
+    Times are the program's wall-clock times, stored as the service stores a first meeting's.
+    """
+
+    __tablename__ = "gatherings"
+    __table_args__ = (
+        sa.CheckConstraint("ends_at > starts_at", name="times"),
+        sa.CheckConstraint("capacity IS NULL OR capacity > 0", name="capacity"),
+        sa.Index("ix_gatherings_upcoming", "status", "starts_at"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    title: so.Mapped[str] = so.mapped_column(sa.String(160))
+    kind: so.Mapped[GatheringKind] = so.mapped_column(_enum(GatheringKind, "gathering_kind"))
+    description: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    starts_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime)
+    ends_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime)
+    place: so.Mapped[str] = so.mapped_column(sa.String(200))
+    # People, guests included; None means no limit.
+    capacity: so.Mapped[Optional[int]]
+    audience: so.Mapped[Audience] = so.mapped_column(_enum(Audience, "audience"), default=Audience.PUBLIC)
+    program_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("programs.id"), index=True)
+    partner_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("partners.id"), index=True)
+    status: so.Mapped[GatheringStatus] = so.mapped_column(
+        _enum(GatheringStatus, "gathering_status"), default=GatheringStatus.DRAFT
+    )
+    created_by_id: so.Mapped[Optional[int]] = so.mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    published_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime)
+    cancelled_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime)
+
+    program: so.Mapped[Optional[Program]] = so.relationship()
+    partner: so.Mapped[Optional[Partner]] = so.relationship()
+    created_by: so.Mapped[Optional[User]] = so.relationship()
+    rsvps: so.Mapped[list["Rsvp"]] = so.relationship(back_populates="gathering", order_by="Rsvp.id")
+
+    TRANSITIONS = GATHERING_TRANSITIONS
+    EVENT_PREFIX = "gathering"
+
+    def _entered(self, status: GatheringStatus, actor: Optional[User], reason: str, now: datetime) -> None:
+        if status is GatheringStatus.PUBLISHED:
+            self.published_at = now
+        elif status is GatheringStatus.CANCELLED:
+            self.cancelled_at = now
+
+    @property
+    def hours(self) -> float:
+        return round((self.ends_at - self.starts_at).total_seconds() / 3600, 2)
+
+
+class RsvpStatus(str, enum.Enum):
+    GOING = "going"
+    WAITLISTED = "waitlisted"
+    CANCELLED = "cancelled"
+
+    @property
+    def label(self) -> str:
+        return {"going": "Going", "waitlisted": "On the waitlist", "cancelled": "Cancelled"}[self.value]
+
+
+_V = RsvpStatus
+RSVP_TRANSITIONS: dict[RsvpStatus, frozenset[RsvpStatus]] = {
+    _V.GOING: frozenset({_V.CANCELLED}),
+    # A place freed by a cancellation goes to the first on the waitlist.
+    _V.WAITLISTED: frozenset({_V.GOING, _V.CANCELLED}),
+    _V.CANCELLED: frozenset({_V.GOING, _V.WAITLISTED}),
+}
+# A new answer starts in one of these.
+RSVP_FIRST_STATUSES = frozenset({_V.GOING, _V.WAITLISTED})
+
+
+class Rsvp(StatusMachine, db.Model):
+    """One person's answer to an event, with the guests a family brings, and whether they came."""
+
+    __tablename__ = "rsvps"
+    __table_args__ = (
+        sa.UniqueConstraint("gathering_id", "user_id", name="uq_rsvps_person"),
+        sa.CheckConstraint("guests >= 0 AND guests <= 10", name="guests"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    gathering_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("gatherings.id", ondelete="CASCADE"), index=True)
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    guests: so.Mapped[int] = so.mapped_column(default=0)
+    status: so.Mapped[RsvpStatus] = so.mapped_column(_enum(RsvpStatus, "rsvp_status"), default=RsvpStatus.GOING)
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    status_changed_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    # The waitlist is served in the order people joined it.
+    waitlisted_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime)
+    attended_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime)
+    attendance_taken_by_id: so.Mapped[Optional[int]] = so.mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+
+    gathering: so.Mapped[Gathering] = so.relationship(back_populates="rsvps")
+    user: so.Mapped[User] = so.relationship(foreign_keys=[user_id])
+
+    TRANSITIONS = RSVP_TRANSITIONS
+    EVENT_PREFIX = "rsvp"
+
+    @classmethod
+    def record(cls, gathering: Gathering, user: User, status: RsvpStatus, guests: int) -> "Rsvp":
+        """A person's first answer to an event: the one way an RSVP begins."""
+        if status not in RSVP_FIRST_STATUSES:
+            raise TransitionError(f"An answer cannot begin as {status.label.lower()}.")
+        now = utcnow()
+        rsvp = cls(gathering=gathering, user=user, status=status, guests=guests, status_changed_at=now,
+                   waitlisted_at=now if status is RsvpStatus.WAITLISTED else None)
+        db.session.add(rsvp)
+        db.session.flush()
+        record_audit(user, f"rsvp.{status.value}", rsvp, after={"status": status.value},
+                     **rsvp.audit_details())
+        return rsvp
+
+    def _entered(self, status: RsvpStatus, actor: Optional[User], reason: str, now: datetime) -> None:
+        self.status_changed_at = now
+        if status is RsvpStatus.WAITLISTED:
+            self.waitlisted_at = now
+
+    def audit_details(self) -> dict[str, Any]:
+        return {"gathering_id": self.gathering_id, "user_id": self.user_id}
+
+    @property
+    def people(self) -> int:
+        return 1 + self.guests
+
+
+class CalendarFeed(db.Model):
+    """A person's private calendar address: only the hash of its secret is kept; a reset replaces it."""
+
+    __tablename__ = "calendar_feeds"
+
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    token_hash: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+
+    user: so.Mapped[User] = so.relationship()
+
+
+class StoryStatus(str, enum.Enum):
+    DRAFT = "draft"
+    AWAITING_APPROVAL = "awaiting_approval"
+    APPROVED = "approved"
+    PUBLISHED = "published"
+    WITHDRAWN = "withdrawn"
+
+    @property
+    def label(self) -> str:
+        return {"draft": "Draft", "awaiting_approval": "Waiting for the family's approval",
+                "approved": "Approved by the family", "published": "Published",
+                "withdrawn": "Withdrawn"}[self.value]
+
+
+_Y = StoryStatus
+STORY_TRANSITIONS: dict[StoryStatus, frozenset[StoryStatus]] = {
+    _Y.DRAFT: frozenset({_Y.AWAITING_APPROVAL, _Y.WITHDRAWN}),
+    # Taken back to draft to be changed, the family's approvals are asked again.
+    _Y.AWAITING_APPROVAL: frozenset({_Y.APPROVED, _Y.DRAFT, _Y.WITHDRAWN}),
+    _Y.APPROVED: frozenset({_Y.PUBLISHED, _Y.WITHDRAWN}),
+    # Anyone who approved, wrote or published it may withdraw it, at any time.
+    _Y.PUBLISHED: frozenset({_Y.WITHDRAWN}),
+    _Y.WITHDRAWN: frozenset(),
+}
+
+
+class Story(StatusMachine, db.Model):
+    """A success story about a match, in first names only, published with the family's approval."""
+
+    __tablename__ = "stories"
+    __table_args__ = (sa.Index("ix_stories_status_published", "status", "published_at"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    match_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("matches.id", ondelete="CASCADE"), index=True)
+    author_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    title: so.Mapped[str] = so.mapped_column(sa.String(160))
+    body: so.Mapped[str] = so.mapped_column(sa.Text)
+    # The Spanish version, where someone translated it.
+    title_es: so.Mapped[str] = so.mapped_column(sa.String(160), default="")
+    body_es: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    status: so.Mapped[StoryStatus] = so.mapped_column(_enum(StoryStatus, "story_status"), default=StoryStatus.DRAFT)
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    status_changed_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    guardian_approved_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime)
+    youth_approved_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime)
+    published_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime)
+    withdrawn_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime)
+
+    match: so.Mapped[Match] = so.relationship()
+    author: so.Mapped[Optional[User]] = so.relationship()
+    photo: so.Mapped[Optional["StoryPhoto"]] = so.relationship(back_populates="story", cascade="all, delete-orphan")
+
+    TRANSITIONS = STORY_TRANSITIONS
+    EVENT_PREFIX = "story"
+
+    def _entered(self, status: StoryStatus, actor: Optional[User], reason: str, now: datetime) -> None:
+        self.status_changed_at = now
+        if status is StoryStatus.DRAFT:
+            self.guardian_approved_at = self.youth_approved_at = None
+        elif status is StoryStatus.PUBLISHED:
+            self.published_at = now
+        elif status is StoryStatus.WITHDRAWN:
+            self.withdrawn_at = now
+
+    def audit_details(self) -> dict[str, Any]:
+        return {"match_id": self.match_id}
+
+
+class StoryPhoto(db.Model):
+    """A story's photo, re-encoded as a JPEG with no metadata; kept apart so lists load no images."""
+
+    __tablename__ = "story_photos"
+
+    story_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("stories.id", ondelete="CASCADE"), primary_key=True)
+    data: so.Mapped[bytes] = so.mapped_column(sa.LargeBinary)
+    width: so.Mapped[int]
+    height: so.Mapped[int]
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+
+    story: so.Mapped[Story] = so.relationship(back_populates="photo")
 
 
 # Login sessions live beside the code that checks them; imported so every app knows their table.

@@ -16,7 +16,11 @@ from mentormatch.coordinator import queries as coordinator_queries
 from mentormatch.coordinator.forms import RetryMessageForm
 from mentormatch.extensions import db
 from mentormatch.lifecycle.queries import dashboard_alerts
+from mentormatch.gatherings import service as gathering_service
 from mentormatch.main import bp
+from mentormatch.stories import service as story_service
+from mentormatch.partners import routes as partner_routes
+from mentormatch.partners import stages as partner_stages
 from mentormatch.models import (
     Application,
     ApplicationStatus,
@@ -48,7 +52,9 @@ def index():
     """The public front page: what the programs are and who may join."""
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
-    return render_template("main/index.html", programs=active_programs())
+    return render_template("main/index.html", programs=active_programs(),
+                           public_events=gathering_service.upcoming(None, limit=3),
+                           public_stories=story_service.published(limit=3))
 
 
 @bp.route("/programs/<slug>")
@@ -77,6 +83,7 @@ def home():
         Role.MENTOR: _mentor_home,
         Role.COORDINATOR: _staff_home,
         Role.ADMIN: _staff_home,
+        Role.PARTNER: partner_routes.list_referrals,
     }[current_user.role]
     return view()
 
@@ -202,4 +209,5 @@ def _staff_home():
         paused=coordinator_queries.paused_matches() if counts["paused_matches"] else [],
         failed_messages=mail.failed_messages() if counts["failed_messages"] else [],
         stuck_events=events.stuck_events() if counts["stuck_events"] else [], retry_form=RetryMessageForm(),
+        referrals_waiting=partner_stages.waiting_for_family(),
     )

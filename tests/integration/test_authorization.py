@@ -10,7 +10,7 @@ from flask import Blueprint
 
 from mentormatch import access, create_app
 from mentormatch.extensions import db
-from mentormatch.models import DoNotMatch, MessageStatus, OutboxMessage, Role
+from mentormatch.models import DoNotMatch, MessageStatus, OutboxMessage, PartnerLiaison, Role, Rsvp, RsvpStatus, Story, StoryPhoto, StoryStatus
 from tests.builders import (
     PASSWORD,
     make_application,
@@ -23,8 +23,9 @@ from tests.builders import (
     make_user,
     make_youth,
 )
+from tests.support.partnership import make_gathering, make_partner, make_referral
 
-ALL = ("guardian", "youth", "mentor", "coordinator", "admin")
+ALL = ("guardian", "youth", "mentor", "coordinator", "admin", "partner")
 PUBLIC = "public"
 STAFF = ("coordinator", "admin")
 
@@ -117,6 +118,55 @@ MATRIX: dict[str, tuple[str, str, object]] = {
     "reports.learn_now": ("POST", "/reports/learning/{program}/learn", ("admin",)),
     "reports.adopt_model": ("POST", "/reports/learning/{program}/adopt", ("admin",)),
     "reports.set_aside_model": ("POST", "/reports/learning/{program}/set-aside", ("admin",)),
+    # The partnership: an admin manages organizations; a liaison refers (another partner's referral is a 404).
+    "partners.organizations": ("GET", "/partners/organizations", ("admin",)),
+    "partners.organization": ("GET", "/partners/organizations/{partner}", ("admin",)),
+    "partners.add_liaison": ("POST", "/partners/organizations/{partner}/liaisons", ("admin",)),
+    "partners.toggle_liaison": ("POST", "/partners/liaisons/{partner_user}/active", ("admin",)),
+    "partners.list_referrals": ("GET", "/partners/referrals", ("partner",) + STAFF),
+    "partners.new_referral": ("GET", "/partners/referrals/new", ("partner",)),
+    "partners.upload_referrals": ("GET", "/partners/referrals/upload", ("partner",)),
+    "partners.confirm_upload": ("POST", "/partners/referrals/upload/confirm", ("partner",)),
+    "partners.referral_template": ("GET", "/partners/referrals/template.csv", ("partner",)),
+    "partners.resend_referral": ("POST", "/partners/referrals/{referral}/resend", ("partner",)),
+    "partners.withdraw_referral": ("POST", "/partners/referrals/{referral}/withdraw", ("partner",)),
+    "partners.source_report": ("GET", "/partners/report", STAFF),
+    "partners.source_report_csv": ("GET", "/partners/report.csv", STAFF),
+    "partners.invitation": ("GET", "/partners/invitations/not-a-token", PUBLIC),
+    "partners.decline_invitation": ("POST", "/partners/invitations/not-a-token/decline", PUBLIC),
+    "partners.share_progress": ("POST", "/partners/applications/999999/sharing", ("guardian", "youth")),
+    # Events: public ones open to all; organizers are staff and liaisons (another partner's event is a 404).
+    "gatherings.index": ("GET", "/events/", PUBLIC),
+    "gatherings.show": ("GET", "/events/{gathering}", PUBLIC),
+    "gatherings.respond": ("POST", "/events/{gathering}/rsvp", ALL),
+    "gatherings.cancel_response": ("POST", "/events/{gathering}/rsvp/cancel", ALL),
+    "gatherings.manage": ("GET", "/events/manage", ("partner",) + STAFF),
+    "gatherings.create": ("GET", "/events/new", ("partner",) + STAFF),
+    "gatherings.edit": ("GET", "/events/{gathering}/edit", ("partner",) + STAFF),
+    "gatherings.publish": ("POST", "/events/{gathering}/publish", ("partner",) + STAFF),
+    "gatherings.cancel": ("POST", "/events/{gathering}/cancel", ("partner",) + STAFF),
+    "gatherings.attendance": ("GET", "/events/{gathering}/attendance", ("partner",) + STAFF),
+    "gatherings.mark": ("POST", "/events/{gathering}/attendance/{rsvp}", ("partner",) + STAFF),
+    "gatherings.my_hours": ("GET", "/events/hours", ("mentor",)),
+    "gatherings.my_hours_csv": ("GET", "/events/hours.csv", ("mentor",)),
+    "gatherings.hours_report": ("GET", "/events/hours/report", STAFF),
+    "gatherings.hours_report_csv": ("GET", "/events/hours/report.csv", STAFF),
+    "gatherings.calendar_page": ("GET", "/events/calendar", ALL),
+    "gatherings.reset_calendar": ("POST", "/events/calendar", ALL),
+    "gatherings.feed": ("GET", "/events/calendar/not-a-token.ics", PUBLIC),
+    # Stories: published ones are public; a draft is a 404 to anyone not writing or approving it.
+    "stories.index": ("GET", "/stories/", PUBLIC),
+    "stories.feed": ("GET", "/stories/feed.xml", PUBLIC),
+    "stories.show": ("GET", "/stories/{story}", PUBLIC),
+    "stories.photo": ("GET", "/stories/{story}/photo.jpg", PUBLIC),
+    "stories.mine": ("GET", "/stories/mine", ("guardian", "youth", "mentor") + STAFF),
+    "stories.new": ("GET", "/stories/new/{match}", ("mentor",) + STAFF),
+    "stories.edit": ("GET", "/stories/{story}/edit", ("mentor",) + STAFF),
+    "stories.ask_family": ("POST", "/stories/{story}/ask", ("mentor",) + STAFF),
+    "stories.back_to_draft": ("POST", "/stories/{story}/draft", ("mentor",) + STAFF),
+    "stories.approve": ("POST", "/stories/{story}/approve", ("guardian", "youth")),
+    "stories.publish": ("POST", "/stories/{story}/publish", STAFF),
+    "stories.withdraw": ("POST", "/stories/{story}/withdraw", ("guardian", "youth", "mentor") + STAFF),
 }
 
 IDENTITIES = ("anonymous",) + ALL
@@ -139,6 +189,20 @@ def people(app):
     db.session.add_all([pair, message])
     db.session.commit()
     ids.update(c_pair=pair.id, c_message=message.id)
+    partner = make_partner()
+    db.session.add(PartnerLiaison(user=users["partner"], partner=partner))
+    db.session.commit()
+    referral, _token = make_referral(users["partner"], [make_program()])
+    ids.update(partner=partner.id, partner_user=users["partner"].id, referral=referral.id)
+    gathering = make_gathering(partner=partner)
+    answer = Rsvp.record(gathering, users["coordinator"], RsvpStatus.GOING, 0)
+    db.session.commit()
+    ids.update(gathering=gathering.id, rsvp=answer.id)
+    story = Story(match=match, title="A good year", body="Ana and Dana met every week.", status=StoryStatus.PUBLISHED,
+                  published_at=match.approved_at, photo=StoryPhoto(data=b"\xff\xd8 not checked here", width=1, height=1))
+    db.session.add(story)
+    db.session.commit()
+    ids.update(story=story.id)
     return users, ids
 
 
@@ -171,7 +235,7 @@ def test_matrix(app, client, browser, people, endpoint, identity):
     else:
         response = client.get(url)
     status = response.status_code
-    body = response.get_data().decode(errors="replace")
+    body = response.get_data().decode(errors="replace")  # a photo is not text
     response.close()
     assert status != 500
     if allowed == PUBLIC:
