@@ -6,11 +6,15 @@ import shutil
 import threading
 
 import pytest
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import expect, sync_playwright
 from werkzeug.serving import make_server
 
 from mentormatch import create_app
 from mentormatch.extensions import db
+
+# The suite's two halves share two cores with Chromium: a busy machine answers later, never
+# differently, so waits are generous (a passing check returns as soon as it holds).
+expect.set_options(timeout=15_000)
 
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -64,7 +68,7 @@ def base_url(live_app) -> str:
 def page(playwright_browser, base_url):
     context = playwright_browser.new_context(base_url=base_url, viewport={"width": 1280, "height": 900})
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(20_000)
     yield page
     context.close()
 

@@ -55,7 +55,7 @@ def test_the_family_accepts_on_a_phone_in_spanish_and_only_then_contact_is_share
         scene = proposed_to_a_spanish_family()
     family = playwright_browser.new_context(base_url=live_app.config["LIVE_URL"], viewport=PHONE)
     page = family.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(20_000)
     try:
         log_in(page, "maria@example.org")
         page.goto(f"/family/applications/{scene['application']}")
@@ -80,7 +80,7 @@ def test_the_family_accepts_on_a_phone_in_spanish_and_only_then_contact_is_share
 
     mentor = playwright_browser.new_context(base_url=live_app.config["LIVE_URL"], viewport=PHONE)
     page = mentor.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(20_000)
     try:
         log_in(page, scene["mentor"])
         expect(page.get_by_text("Family contact: María López")).to_be_visible()
@@ -101,7 +101,7 @@ def test_before_the_family_accepts_the_mentor_sees_no_family_contact(playwright_
         scene = proposed_to_a_spanish_family()
     context = playwright_browser.new_context(base_url=live_app.config["LIVE_URL"], viewport=PHONE)
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(20_000)
     try:
         log_in(page, scene["mentor"])
         expect(page.get_by_text("Waiting for the family to accept the match")).to_be_visible()

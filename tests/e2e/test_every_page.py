@@ -103,7 +103,7 @@ def choose_language(page, lang: str) -> None:
 def crawl(browser, base_url: str, role: str, lang: str) -> list[Visit]:
     context = browser.new_context(base_url=base_url, viewport=PHONE)
     page = context.new_page()
-    page.set_default_timeout(15_000)
+    page.set_default_timeout(20_000)
     errors: list[str] = []
     page.on("console", lambda message: errors.append(f"console {message.type}: {message.text}")
             if message.type == "error" else None)
