@@ -78,8 +78,8 @@ def test_waitlist_orders_by_wait_filters_and_shows_median_waits(browser, coordin
     page = browser.get(f"/coordinator/programs/{program.id}/waitlist").get_data(as_text=True)
     assert page.index("Longest") < page.index("Middle") < page.index("Recent")
     gender = page.split("<caption>By gender</caption>")[1].split("</table>")[0]
-    assert "<td>female</td><td>2</td><td>130.0</td><td>200</td>" in gender
-    assert "<td>male</td><td>1</td><td>5</td>" in gender
+    assert "<td>Female</td><td>2</td><td>130.0</td><td>200</td>" in gender
+    assert "<td>Male</td><td>1</td><td>5</td>" in gender
     language = page.split("<caption>By language</caption>")[1].split("</table>")[0]
     assert "<td>Hmong</td><td>1</td><td>200</td>" in language
     for query, shown in (("language=hmong", "Longest"), ("gender=male", "Recent"), ("zip_code=95820", "Longest"),

@@ -27,9 +27,9 @@ def median_waits_by_gender(browser, program_id: int) -> str:
 def test_a_youth_joining_the_waitlist_shows_in_the_median_waits_at_once(browser, coordinator):
     program = make_program()
     make_application(make_youth(15, gender="female"), program, waiting_since=utcnow() - timedelta(days=40))
-    assert "<td>female</td><td>1</td><td>40</td><td>40</td>" in median_waits_by_gender(browser, program.id)
+    assert "<td>Female</td><td>1</td><td>40</td><td>40</td>" in median_waits_by_gender(browser, program.id)
     make_application(make_youth(16, gender="female"), program, waiting_since=utcnow() - timedelta(days=10))
-    assert "<td>female</td><td>2</td><td>25.0</td><td>40</td>" in median_waits_by_gender(browser, program.id)
+    assert "<td>Female</td><td>2</td><td>25.0</td><td>40</td>" in median_waits_by_gender(browser, program.id)
 
 
 def test_figures_are_computed_once_until_a_change(app):
