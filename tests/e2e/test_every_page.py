@@ -29,8 +29,9 @@ pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("compiled_translations")]
 PHONE = {"width": 390, "height": 844}
 ROLES = ("guardian", "youth", "mentor", "coordinator", "admin")
 LANGUAGES = ("en", "es")
-# Links that are not pages to look at: files to download, and the way out.
-NOT_PAGES = re.compile(r"\.csv$|/download$|^/static/|^/account/logout")
+# Links that are not pages to look at: files to download (spreadsheets, calendar and story
+# feeds, photos), and the way out.
+NOT_PAGES = re.compile(r"\.(csv|ics|xml|jpg)$|/download$|^/static/|^/account/logout")
 DEPTH = 3
 
 
