@@ -79,7 +79,8 @@ def coordinators() -> list[Recipient]:
     return [Recipient(u.email, u.first_name, "en") for u in users]
 
 
-def _send(event: DomainEvent, people: Iterable[Recipient], subject: Any, template: str, **context: Any) -> None:
+def notify(event: DomainEvent, people: Iterable[Recipient], subject: Any, template: str, **context: Any) -> None:
+    """Write one message per address for this event (once, under its key), unless the event is quiet."""
     if event.quiet:
         return
     seen = set()
@@ -111,7 +112,7 @@ def application_submitted(event: DomainEvent) -> None:
     if event.data.get("before", {}).get("status") != "draft":
         return
     application = _application(event)
-    _send(event, who_speaks_for(application.youth, application),
+    notify(event, who_speaks_for(application.youth, application),
           _l("We received the application to %(program)s", program=application.program.name),
           "application_submitted", **_family_context(application))
 
@@ -119,7 +120,7 @@ def application_submitted(event: DomainEvent) -> None:
 @subscribe("application.awaiting_consent")
 def application_needs_consent(event: DomainEvent) -> None:
     application = _application(event)
-    _send(event, who_speaks_for(application.youth, application),
+    notify(event, who_speaks_for(application.youth, application),
           _l("Waiting for a guardian's consent: %(program)s", program=application.program.name),
           "application_needs_consent", **_family_context(application))
 
@@ -132,7 +133,7 @@ def application_decided(event: DomainEvent) -> None:
     if event.data.get("source") == "rules":
         from mentormatch.family.journey import ineligible_explanation
 
-        _send(event, who_speaks_for(application.youth, application),
+        notify(event, who_speaks_for(application.youth, application),
               _l("About the application to %(program)s", program=application.program.name),
               "application_ineligible", ineligible_reason=ineligible_explanation, **_family_context(application))
         return
@@ -140,7 +141,7 @@ def application_decided(event: DomainEvent) -> None:
         return
     decision = {"application.waitlisted": "eligible", "application.ineligible": "ineligible",
                 "application.info_requested": "info"}[event.kind]
-    _send(event, who_speaks_for(application.youth, application),
+    notify(event, who_speaks_for(application.youth, application),
           _l("News about your MentorMatch application"), "coordinator_decision",
           decision=decision, reason=reason, **_family_context(application))
 
@@ -152,7 +153,7 @@ def consent_answered(event: DomainEvent) -> None:
     application = _application(event)
     if event.data.get("method") != "emailed_link":
         if event.kind == "consent.given" and application.status is ApplicationStatus.PAUSED:
-            _send(event, coordinators(), f"Guardian consent given again: application {application.id}",
+            notify(event, coordinators(), f"Guardian consent given again: application {application.id}",
                   "consent_given_again", application=application, youth=application.youth,
                   program=application.program, link=external_url("coordinator.review_application",
                                                                  application_id=application.id))
@@ -162,10 +163,10 @@ def consent_answered(event: DomainEvent) -> None:
     if answered and answered.lower() not in {p.email.lower() for p in people}:
         people.append(Recipient(answered, "", people[0].locale if people else "en"))
     if event.kind == "consent.declined":
-        _send(event, people, _l("Consent declined: %(program)s", program=application.program.name),
+        notify(event, people, _l("Consent declined: %(program)s", program=application.program.name),
               "consent_declined", **_family_context(application))
     else:
-        _send(event, people, _l("Consent recorded: %(program)s", program=application.program.name),
+        notify(event, people, _l("Consent recorded: %(program)s", program=application.program.name),
               "consent_recorded", **_family_context(application))
 
 
@@ -179,9 +180,9 @@ def match_proposed(event: DomainEvent) -> None:
     application, mentor = proposal.application, proposal.mentor.user
     context = {"youth": application.youth, "program": application.program, "mentor": mentor,
                "reasons": proposal.reasons}
-    _send(event, who_speaks_for(application.youth, application), _l("A mentor has been proposed"),
+    notify(event, who_speaks_for(application.youth, application), _l("A mentor has been proposed"),
           "match_proposed_family", **context)
-    _send(event, [_person(mentor)], _l("You have a new mentee"), "match_proposed_mentor", **context)
+    notify(event, [_person(mentor)], _l("You have a new mentee"), "match_proposed_mentor", **context)
 
 
 @subscribe("match.accepted")
@@ -189,7 +190,7 @@ def match_accepted(event: DomainEvent) -> None:
     """The family said yes: the mentor may now see how to reach them (and is reminded how to meet)."""
     match = db.session.get(Match, event.object_id)
     application = match.application
-    _send(event, [_person(match.mentor.user)], _l("The family accepted the match"), "match_accepted_mentor",
+    notify(event, [_person(match.mentor.user)], _l("The family accepted the match"), "match_accepted_mentor",
           youth=application.youth, program=application.program, link=external_url("main.home"))
 
 
@@ -197,7 +198,7 @@ def match_accepted(event: DomainEvent) -> None:
 def mentor_declined(event: DomainEvent) -> None:
     proposal = db.session.get(MatchProposal, event.object_id)
     application = proposal.application
-    _send(event, coordinators(), f"Proposed mentor declined by the family: application {application.id}",
+    notify(event, coordinators(), f"Proposed mentor declined by the family: application {application.id}",
           "mentor_declined", application=application, youth=application.youth, program=application.program,
           mentor=proposal.mentor, actor=proposal.decided_by, reason=proposal.decision_reason or "")
 
@@ -206,7 +207,7 @@ def mentor_declined(event: DomainEvent) -> None:
 def consent_withdrawn(event: DomainEvent) -> None:
     application = _application(event)
     consent = db.session.get(GuardianConsent, event.data["consent_id"])
-    _send(event, coordinators(), f"Guardian consent withdrawn: application {application.id} paused",
+    notify(event, coordinators(), f"Guardian consent withdrawn: application {application.id} paused",
           "consent_withdrawn", application=application, youth=application.youth, program=application.program,
           guardian=consent.guardian_user, guardian_email=consent.guardian_email,
           reason=consent.withdrawal_reason or "")
@@ -217,10 +218,10 @@ def match_paused(event: DomainEvent) -> None:
     """Staff must decide; the mentor learns the match is on hold, not why."""
     match = db.session.get(Match, event.object_id)
     application = match.application
-    _send(event, coordinators(), f"Match paused: {application.youth.first_name} and {match.mentor.user.first_name}",
+    notify(event, coordinators(), f"Match paused: {application.youth.first_name} and {match.mentor.user.first_name}",
           "match_paused_staff", match=match, youth=application.youth, program=application.program,
           link=external_url("lifecycle.show", match_id=match.id))
-    _send(event, [_person(match.mentor.user)], _l("A match is on hold"), "match_paused_mentor",
+    notify(event, [_person(match.mentor.user)], _l("A match is on hold"), "match_paused_mentor",
           youth=application.youth, program=application.program)
 
 
@@ -229,7 +230,7 @@ def match_resumed(event: DomainEvent) -> None:
     if (event.data.get("before") or {}).get("status") != "paused":
         return
     match = db.session.get(Match, event.object_id)
-    _send(event, [_person(match.mentor.user)], _l("A match goes on"), "match_resumed_mentor",
+    notify(event, [_person(match.mentor.user)], _l("A match goes on"), "match_resumed_mentor",
           youth=match.application.youth, program=match.application.program)
 
 
@@ -237,7 +238,7 @@ def match_resumed(event: DomainEvent) -> None:
 def welcome(event: DomainEvent) -> None:
     """The welcome e-mail once a new account has confirmed its address, in the language chosen at sign-up."""
     user = db.session.get(User, event.object_id)
-    _send(event, [_person(user)], _l("Welcome to MentorMatch"), "welcome", user=user,
+    notify(event, [_person(user)], _l("Welcome to MentorMatch"), "welcome", user=user,
           link=external_url("main.home"))
 
 

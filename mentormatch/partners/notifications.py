@@ -6,34 +6,17 @@ handled twice e-mails nobody twice, and quiet events (history being loaded) e-ma
 """
 from __future__ import annotations
 
-from typing import Any, Iterable
-
 from flask_babel import lazy_gettext as _l
 
 from mentormatch.eventbus import subscribe
 from mentormatch.extensions import db
 from mentormatch.links import external_url
-from mentormatch.mail import queue_message
 from mentormatch.models import DomainEvent, Referral, User
-from mentormatch.notifications import Recipient
+from mentormatch.notifications import Recipient, notify
 
 
 def person(user: User) -> Recipient:
     return Recipient(user.email, user.first_name, user.locale or "en")
-
-
-def notify(event: DomainEvent, people: Iterable[Recipient], subject: Any, template: str, **context: Any) -> None:
-    """Write one message per address for this event, unless the event is quiet."""
-    if event.quiet:
-        return
-    seen = set()
-    for recipient in people:
-        address = recipient.email.lower()
-        if address in seen:
-            continue
-        seen.add(address)
-        queue_message(recipient.email, subject, template, recipient.locale,
-                      key=f"{event.id}:{template}:{address}", recipient=recipient, **context)
 
 
 @subscribe("referral.applied", "referral.declined")
