@@ -8,6 +8,7 @@ account settings page, the lightest page behind the login, is measured too: it i
 that session, user loading and the layout put under every logged-in page.
 
     .venv/bin/python bench/load.py [--youth 10000] [--mentors 2000] [--seconds 10]
+        [--servers 2,3,4,2x4gthread] [--only floor]
 
 Needs Debian's wrk and PostgreSQL (`apt-get install wrk postgresql`). Prints a table; it
 asserts nothing.
@@ -164,12 +165,14 @@ def wait_for(port: int, process: subprocess.Popen) -> None:
     raise TimeoutError("server did not start")
 
 
-def serve(app_spec: str, env: dict) -> tuple[subprocess.Popen, int]:
+def serve(app_spec: str, env: dict, workers: int = 2, worker_class: str = "sync",
+          threads: int = 1) -> tuple[subprocess.Popen, int]:
     port = free_port()
     # The server's log goes to a file: an unread pipe would fill and stall the workers.
     log = tempfile.NamedTemporaryFile("w+b", prefix="mentormatch-gunicorn-", suffix=".log", delete=False)
-    process = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}",
-                                "--log-level", "warning", app_spec],
+    process = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", str(workers),
+                                "--worker-class", worker_class, "--threads", str(threads),
+                                "--bind", f"127.0.0.1:{port}", "--log-level", "warning", app_spec],
                                cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log)
     process.log_path = log.name
     wait_for(port, process)
@@ -215,17 +218,33 @@ def wrk(url: str, seconds: int, script: str, cookie: str | None = None) -> dict:
             "requests": requests}
 
 
+def parse_servers(text: str) -> list[tuple[int, str, int]]:
+    """"2,3,4x2gthread" -> [(2, "sync", 1), (3, "sync", 1), (4, "gthread", 2)]: workers, class, threads."""
+    servers = []
+    for item in text.split(","):
+        found = re.fullmatch(r"(\d+)(?:x(\d+)(\w+))?", item.strip())
+        if not found:
+            raise SystemExit(f"--servers: {item!r} is not N or NxTgthread")
+        workers, threads, kind = found.groups()
+        servers.append((int(workers), kind or "sync", int(threads or 1)))
+    return servers
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--youth", type=int, default=10_000)
     parser.add_argument("--mentors", type=int, default=2_000)
     parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--servers", default="2", help="gunicorn set-ups to compare: workers, or "
+                        "workers x threads and class, e.g. 2,3,4,2x4gthread (default 2 sync workers)")
+    parser.add_argument("--only", default="", help="measure only endpoints whose name has this text, e.g. floor")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is not installed: apt-get install wrk")
 
     server = ThrowawayPostgres()
     url = server.start()
+    tables = []
     try:
         app = create_app({"SQLALCHEMY_DATABASE_URI": url, "MAIL_SERVER": ""})
         started = time.perf_counter()
@@ -242,40 +261,53 @@ def main() -> None:
         env = dict(os.environ, DATABASE_URL=url, SECRET_KEY="load-benchmark-secret-key-0123456789abcdef",
                    MENTORMATCH_ENV="production", RATELIMIT_STORAGE_URI="memory://", APP_BASE_URL="http://127.0.0.1",
                    JOBS_SQLITE_PATH=str(Path(tempfile.mkdtemp(prefix="mentormatch-jobs-")) / "jobs.db"))
-        rows = []
-        process, port = serve("wsgi:app", env)
-        base = f"http://127.0.0.1:{port}"
-        try:
-            cookie, token = log_in(base)
-            pages = [
-                # The lightest page behind the login: session, user and layout, no queue to read.
-                ("account settings (floor)", "/account/settings"),
-                ("coordinator dashboard", "/home"),
-                ("proposals page", f"/coordinator/runs/{seeded['run_id']}"),
-                ("waitlist", f"/coordinator/programs/{seeded['program_id']}/waitlist"),
-            ]
-            for name, path in pages:
-                rows.append((name, wrk(base + path, args.seconds, LUA_REPORT, cookie)))
-                print(f"measured {name}: {rows[-1][1]['rps']:.0f} req/s", flush=True)
-            ids = ",".join(str(i) for i in seeded["proposals"])
-            approve = LUA_APPROVE % (ids, token, cookie) + LUA_REPORT
-            rows.append(("approve action", wrk(base + "/", args.seconds, approve)))
-        finally:
-            stop(process)
-        hello, port = serve("bench.hello:app", env)
-        try:
-            ceiling = wrk(f"http://127.0.0.1:{port}/", args.seconds, LUA_REPORT)
-        finally:
-            stop(hello)
+        pages = [
+            # The lightest page behind the login: session, user and layout, no queue to read.
+            ("account settings (floor)", "/account/settings"),
+            ("coordinator dashboard", "/home"),
+            ("proposals page", f"/coordinator/runs/{seeded['run_id']}"),
+            ("waitlist", f"/coordinator/programs/{seeded['program_id']}/waitlist"),
+        ]
+        pages = [(name, path) for name, path in pages if args.only in name]
+        approvals = list(seeded["proposals"])
+        for workers, worker_class, threads in parse_servers(args.servers):
+            setup = f"gunicorn {workers} {worker_class} worker{'s' if workers > 1 else ''}" + \
+                (f" x {threads} threads" if threads > 1 else "")
+            rows = []
+            process, port = serve("wsgi:app", env, workers, worker_class, threads)
+            base = f"http://127.0.0.1:{port}"
+            try:
+                cookie, token = log_in(base)
+                for name, path in pages:
+                    rows.append((name, wrk(base + path, args.seconds, LUA_REPORT, cookie)))
+                    print(f"{setup}: {name} {rows[-1][1]['rps']:.0f} req/s", flush=True)
+                if args.only in "approve action":
+                    # Each set-up approves proposals no earlier one has touched.
+                    share = approvals[: len(approvals) // 2]
+                    approvals = approvals[len(share):]
+                    approve = LUA_APPROVE % (",".join(map(str, share)), token, cookie) + LUA_REPORT
+                    rows.append(("approve action", wrk(base + "/", args.seconds, approve)))
+            finally:
+                stop(process)
+            hello, port = serve("bench.hello:app", env, workers, worker_class, threads)
+            try:
+                ceiling = wrk(f"http://127.0.0.1:{port}/", args.seconds, LUA_REPORT)
+            finally:
+                stop(hello)
+            tables.append((setup, rows, ceiling))
     finally:
         server.stop()
 
-    print(f"\nwrk -t2 -c{CONNECTIONS} -d{args.seconds}s, gunicorn 2 workers, PostgreSQL, {os.cpu_count()} cores")
-    print(f"{'endpoint':<26}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'% of hello':>12}{'non-2xx':>9}")
-    for name, r in rows + [("bare hello (ceiling)", ceiling)]:
-        share = 100 * r["rps"] / ceiling["rps"]
-        print(f"{name:<26}{r['rps']:>9.0f}{r['p50']:>9.1f}{r['p95']:>9.1f}{r['p99']:>9.1f}{share:>11.0f}%"
-              f"{r['non2xx']:>9}")
+    for setup, rows, ceiling in tables:
+        floor = next((r for name, r in rows if name.endswith("(floor)")), None)
+        print(f"\nwrk -t2 -c{CONNECTIONS} -d{args.seconds}s, {setup}, PostgreSQL, {os.cpu_count()} cores")
+        print(f"{'endpoint':<26}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'% of hello':>12}"
+              f"{'% of floor':>12}{'non-2xx':>9}")
+        for name, r in rows + [("bare hello (ceiling)", ceiling)]:
+            share = 100 * r["rps"] / ceiling["rps"]
+            of_floor = f"{100 * r['rps'] / floor['rps']:>11.0f}%" if floor else f"{'-':>12}"
+            print(f"{name:<26}{r['rps']:>9.0f}{r['p50']:>9.1f}{r['p95']:>9.1f}{r['p99']:>9.1f}{share:>11.0f}%"
+                  f"{of_floor}{r['non2xx']:>9}")
 
 
 if __name__ == "__main__":

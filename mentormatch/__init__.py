@@ -90,6 +90,7 @@ def create_app(overrides: Optional[dict[str, Any]] = None) -> Flask:
     app.jinja_env.filters["slots_text"] = slots_text
     app.jinja_env.filters["gender_label"] = gender_label
     app.jinja_env.globals["row_url"] = row_url
+    app.jinja_env.globals["fixed_url"] = fixed_url
     app.jinja_env.globals["filter_args"] = filter_args
 
     @app.context_processor
@@ -121,6 +122,16 @@ def row_url(endpoint: str, **argument: int) -> str:
     if key not in patterns:
         patterns[key] = url_for(endpoint, **{name: _ROW_ID})
     return patterns[key].replace(str(_ROW_ID), str(int(value)))
+
+
+def fixed_url(endpoint: str, **values: str) -> str:
+    """url_for for a link that is the same on every page (the layout's menu, its stylesheets), built
+    once per script root rather than on every request."""
+    urls = current_app.extensions.setdefault("mentormatch.fixed_urls", {})
+    key = (endpoint, request.script_root, *sorted(values.items()))
+    if key not in urls:
+        urls[key] = url_for(endpoint, **values)
+    return urls[key]
 
 
 def filter_args(*names: str) -> dict[str, str]:

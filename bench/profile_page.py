@@ -1,0 +1,165 @@
+"""Where a logged-in page's time goes: one page requested many times, in process, under cProfile.
+
+Seeds a throwaway PostgreSQL the way `bench/load.py` does (smaller by default), builds the app
+with the production settings the load benchmark's servers use, logs the coordinator in, and
+calls the WSGI app directly (no test client, no server) so that what is timed is the app's own
+work. Prints the time per request, a breakdown by where it goes (session and user loading, SQL,
+templates, CSRF, translations, URL building, ...), and the functions with the most time of their own.
+
+    .venv/bin/python bench/profile_page.py [--path /account/settings] [--requests 2000]
+        [--youth 2000] [--mentors 400]
+
+`--path` may name `{run}` or `{program}` for the seeded run and program, e.g.
+`--path /coordinator/runs/{run}`. It asserts nothing.
+"""
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import os
+import pstats
+import re
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import sqlalchemy as sa  # noqa: E402
+
+from bench.load import PASSWORD, seed  # noqa: E402
+from mentormatch.extensions import db  # noqa: E402
+from tests.support.pgserver import ThrowawayPostgres  # noqa: E402
+
+# Where a function's own time is counted: the first rule whose pattern its file or name matches.
+CATEGORIES = [
+    ("database driver and pool", r"psycopg|sqlalchemy/pool|sqlalchemy/engine"),
+    ("ORM (statements, loading rows)", r"sqlalchemy/"),
+    ("templates (Jinja)", r"jinja2/|\.html|<template>"),
+    ("CSRF and forms", r"flask_wtf|wtforms|itsdangerous"),
+    ("translations (Babel)", r"babel/|flask_babel"),
+    ("URL building and routing", r"werkzeug/routing"),
+    ("session and login", r"flask_login|mentormatch/sessions\.py|flask/sessions"),
+    ("rate limits", r"flask_limiter|limits/"),
+    ("werkzeug (request, response)", r"werkzeug/"),
+    ("Flask", r"flask/"),
+    ("mentormatch", r"mentormatch/"),
+]
+
+
+def environ_for(path: str, cookie: str) -> dict:
+    path, _, query = path.partition("?")
+    return {
+        "REQUEST_METHOD": "GET", "SCRIPT_NAME": "", "PATH_INFO": path, "QUERY_STRING": query,
+        "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "80", "SERVER_PROTOCOL": "HTTP/1.1",
+        "HTTP_HOST": "127.0.0.1", "HTTP_COOKIE": cookie, "HTTP_USER_AGENT": "profile",
+        "REMOTE_ADDR": "127.0.0.1", "wsgi.url_scheme": "http", "wsgi.input": io.BytesIO(b""),
+        "wsgi.errors": sys.stderr, "wsgi.multithread": False, "wsgi.multiprocess": True,
+        "wsgi.run_once": False, "wsgi.version": (1, 0),
+    }
+
+
+def call(app, environ: dict) -> tuple[str, bytes]:
+    status = []
+    body = b"".join(app(dict(environ, **{"wsgi.input": io.BytesIO(b"")}),
+                        lambda s, headers, exc_info=None: status.append(s)))
+    return status[0], body
+
+
+def log_in(app) -> str:
+    client = app.test_client()
+    page = client.get("/account/login", base_url="http://127.0.0.1").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    client.post("/account/login", data={"csrf_token": token, "email": "coordinator@load.example.org",
+                                        "password": PASSWORD}, base_url="http://127.0.0.1")
+    return "; ".join(f"{c.key}={c.value}" for c in client._cookies.values())
+
+
+def category(filename: str, name: str) -> str:
+    where = f"{filename}:{name}"
+    for label, pattern in CATEGORIES:
+        if re.search(pattern, where):
+            return label
+    return "other (Python, standard library)"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--path", default="/account/settings")
+    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--youth", type=int, default=2000)
+    parser.add_argument("--mentors", type=int, default=400)
+    parser.add_argument("--top", type=int, default=25)
+    args = parser.parse_args()
+
+    server = ThrowawayPostgres()
+    url = server.start()
+    try:
+        os.environ.update(DATABASE_URL=url, SECRET_KEY="profile-benchmark-secret-key-0123456789abcdef",
+                          MENTORMATCH_ENV="production", RATELIMIT_STORAGE_URI="memory://",
+                          APP_BASE_URL="http://127.0.0.1",
+                          JOBS_SQLITE_PATH=str(Path(tempfile.mkdtemp(prefix="mentormatch-jobs-")) / "jobs.db"))
+        from mentormatch import create_app
+
+        app = create_app({"MAIL_SERVER": ""})
+        seeded = seed(app, args.youth, args.mentors)
+        path = args.path.format(run=seeded["run_id"], program=seeded["program_id"])
+        cookie = log_in(app)
+        environ = environ_for(path, cookie)
+        status, body = call(app, environ)
+        if not status.startswith("200"):
+            sys.exit(f"{path} answered {status}")
+        for _ in range(200):  # warm: templates compiled, statements cached, pool filled
+            call(app, environ)
+        statements = []
+
+        def note(conn, cursor, statement, parameters, context, executemany):
+            statements.append(" ".join(statement.split())[:110])
+
+        with app.app_context():
+            engine = db.engine
+        sa.event.listen(engine, "before_cursor_execute", note)
+        call(app, environ)
+        sa.event.remove(engine, "before_cursor_execute", note)
+
+        started = time.perf_counter()
+        for _ in range(args.requests):
+            call(app, environ)
+        plain = (time.perf_counter() - started) / args.requests
+
+        profile = cProfile.Profile()
+        profile.enable()
+        for _ in range(args.requests):
+            call(app, environ)
+        profile.disable()
+    finally:
+        server.stop()
+
+    stats = pstats.Stats(profile)
+    total = sum(row[2] for row in stats.stats.values())
+    by_category: dict[str, float] = defaultdict(float)
+    for (filename, _line, name), (_cc, _nc, own, _cum, _callers) in stats.stats.items():
+        by_category[category(filename, name)] += own
+    print(f"{path}: {plain * 1000:.2f} ms per request without the profiler ({len(body):,} bytes, "
+          f"{args.requests} requests, {args.youth} youth, {args.mentors} mentors, PostgreSQL)")
+    print(f"\n{len(statements)} statements per request (with the pool's ping):")
+    for statement in statements:
+        print(f"  {statement}")
+    print(f"\nown time by where it is spent (profiled: {total / args.requests * 1000:.2f} ms per request)")
+    for label, own in sorted(by_category.items(), key=lambda item: -item[1]):
+        print(f"  {label:<36}{100 * own / total:>6.1f}%  {own / args.requests * 1000:>7.3f} ms")
+    out = io.StringIO()
+    pstats.Stats(profile, stream=out).sort_stats("tottime").print_stats(args.top)
+    print("\n" + out.getvalue().split("\n", 6)[-1])
+    out = io.StringIO()
+    pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(args.top + 15)
+    print(out.getvalue().split("\n", 6)[-1])
+
+
+if __name__ == "__main__":
+    main()
