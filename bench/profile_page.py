@@ -10,7 +10,8 @@ templates, CSRF, translations, URL building, ...), and the functions with the mo
         [--youth 2000] [--mentors 400]
 
 `--path` may name `{run}` or `{program}` for the seeded run and program, e.g.
-`--path /coordinator/runs/{run}`. It asserts nothing.
+`--path /coordinator/runs/{run}`; `--approve` profiles approving the run's proposals in place
+(one each, as the proposals page posts them) instead. It asserts nothing.
 """
 from __future__ import annotations
 
@@ -52,10 +53,12 @@ CATEGORIES = [
 ]
 
 
-def environ_for(path: str, cookie: str) -> dict:
+def environ_for(path: str, cookie: str, token: str = "") -> dict:
     path, _, query = path.partition("?")
-    return {
-        "REQUEST_METHOD": "GET", "SCRIPT_NAME": "", "PATH_INFO": path, "QUERY_STRING": query,
+    extra = {"REQUEST_METHOD": "POST", "HTTP_HX_REQUEST": "true", "HTTP_X_CSRFTOKEN": token,
+             "CONTENT_TYPE": "application/x-www-form-urlencoded", "CONTENT_LENGTH": "0"} if token else {}
+    return extra | {
+        "REQUEST_METHOD": "POST" if token else "GET", "SCRIPT_NAME": "", "PATH_INFO": path, "QUERY_STRING": query,
         "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "80", "SERVER_PROTOCOL": "HTTP/1.1",
         "HTTP_HOST": "127.0.0.1", "HTTP_COOKIE": cookie, "HTTP_USER_AGENT": "profile",
         "REMOTE_ADDR": "127.0.0.1", "wsgi.url_scheme": "http", "wsgi.input": io.BytesIO(b""),
@@ -71,13 +74,16 @@ def call(app, environ: dict) -> tuple[str, bytes]:
     return status[0], body
 
 
-def log_in(app) -> str:
+def log_in(app) -> tuple[str, str]:
+    """Log the coordinator in; the session cookie and the CSRF token its pages carry."""
     client = app.test_client()
     page = client.get("/account/login", base_url="http://127.0.0.1").get_data(as_text=True)
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
     client.post("/account/login", data={"csrf_token": token, "email": "coordinator@load.example.org",
                                         "password": PASSWORD}, base_url="http://127.0.0.1")
-    return "; ".join(f"{c.key}={c.value}" for c in client._cookies.values())
+    home = client.get("/home", base_url="http://127.0.0.1").get_data(as_text=True)
+    token = re.search(r'"X-CSRFToken": "([^"]+)"', home).group(1)
+    return "; ".join(f"{c.key}={c.value}" for c in client._cookies.values()), token
 
 
 def category(filename: str, name: str) -> str:
@@ -95,6 +101,7 @@ def main() -> None:
     parser.add_argument("--youth", type=int, default=2000)
     parser.add_argument("--mentors", type=int, default=400)
     parser.add_argument("--top", type=int, default=25)
+    parser.add_argument("--approve", action="store_true", help="profile approving proposals in place")
     args = parser.parse_args()
 
     server = ThrowawayPostgres()
@@ -109,13 +116,24 @@ def main() -> None:
         app = create_app({"MAIL_SERVER": ""})
         seeded = seed(app, args.youth, args.mentors)
         path = args.path.format(run=seeded["run_id"], program=seeded["program_id"])
-        cookie = log_in(app)
+        cookie, token = log_in(app)
         environ = environ_for(path, cookie)
         status, body = call(app, environ)
         if not status.startswith("200"):
             sys.exit(f"{path} answered {status}")
+        if args.approve:
+            proposals = iter(seeded["proposals"])
+            needed = 200 + 1 + 2 * args.requests
+            if len(seeded["proposals"]) < needed:
+                sys.exit(f"--approve needs {needed} pending proposals; seed more youth and mentors")
+
+            def environ_next():
+                return environ_for(f"/coordinator/proposals/{next(proposals)}/approve", cookie, token)
+        else:
+            def environ_next():
+                return environ
         for _ in range(200):  # warm: templates compiled, statements cached, pool filled
-            call(app, environ)
+            call(app, environ_next())
         statements = []
 
         def note(conn, cursor, statement, parameters, context, executemany):
@@ -124,18 +142,22 @@ def main() -> None:
         with app.app_context():
             engine = db.engine
         sa.event.listen(engine, "before_cursor_execute", note)
-        call(app, environ)
+        status, body = call(app, environ_next())
         sa.event.remove(engine, "before_cursor_execute", note)
+        if not status.startswith("200"):
+            sys.exit(f"answered {status}: {body[:300]!r}")
+        if args.approve:
+            path = "approving a proposal in place"
 
         started = time.perf_counter()
         for _ in range(args.requests):
-            call(app, environ)
+            call(app, environ_next())
         plain = (time.perf_counter() - started) / args.requests
 
         profile = cProfile.Profile()
         profile.enable()
         for _ in range(args.requests):
-            call(app, environ)
+            call(app, environ_next())
         profile.disable()
     finally:
         server.stop()

@@ -6,8 +6,9 @@ español" and nothing parses English. A reason stored before codes existed keeps
 """
 from __future__ import annotations
 
+import json
 import re
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Sequence, Union
 
 from babel.dates import get_day_names
 from flask_babel import format_decimal, get_locale
@@ -105,6 +106,32 @@ def reason_text(reason: dict[str, Any], sources: Sequence[str] = ()) -> str:
     return reason.get("text", "")
 
 
+SUMMARY_REASONS = 3
+# Summaries written so far, by everything they are made from; one process's list pages repeat them.
+_summaries: dict[tuple, str] = {}
+SUMMARIES_KEPT = 20_000
+
+
+def reason_summary(reasons: Union[str, Sequence[dict[str, Any]]], sources: Sequence[str] = ()) -> str:
+    """A pair's first reasons on one line, "Both into art and music; Both speak Spanish; ...", as a
+    list row shows them.
+
+    ``reasons`` is the stored list or its JSON text. The line depends only on the reasons, the
+    quoted texts and the reader's language, so each process keeps the lines it has written under
+    exactly those: a page of fifty proposals reads them back rather than writing each again.
+    """
+    text = reasons if isinstance(reasons, str) else json.dumps(list(reasons[:SUMMARY_REASONS]))
+    key = (get_locale(), text, *sources)
+    summary = _summaries.get(key)
+    if summary is None:
+        listed = json.loads(text) if isinstance(reasons, str) else reasons
+        summary = "; ".join(reason_text(r, sources) for r in listed[:SUMMARY_REASONS])
+        if len(_summaries) >= SUMMARIES_KEPT:
+            _summaries.clear()
+        _summaries[key] = summary
+    return summary
+
+
 def _learned_text(group: str, data: dict[str, Any]) -> str:
     """A learned model's reasons, one per group of features, in the reader's language."""
     if group == "interests":
@@ -117,6 +144,11 @@ def _learned_text(group: str, data: dict[str, Any]) -> str:
                             "data": data})
     if group == "text":
         return reason_text({"code": "text.shared" if data.get("terms") else "text.none", "data": data})
+    if group == "wording":
+        if not data.get("similarity"):
+            return _("Goals and experience use no similar words")
+        return _("Goals and experience use similar words (similarity %(similarity)s)",
+                 similarity=format_decimal(data["similarity"], format="0.00"))
     if group == "distance":
         if data.get("miles") is None:
             return reason_text({"code": "distance.unknown"})

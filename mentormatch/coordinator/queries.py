@@ -5,23 +5,30 @@ number of queries a page issues does not grow with the number of rows.
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
+import json
 import statistics
 from collections import defaultdict
-from datetime import date, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from typing import Any, Optional
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from flask_sqlalchemy.pagination import Pagination
 
 from mentormatch import figures
 from mentormatch.extensions import db
 from mentormatch.models import (
+    ACTIVE_CONSENT_STATUSES,
+    ADULT_AGE,
     OPEN_MATCH_STATUSES,
     Application,
     ApplicationStatus,
     AuditEvent,
     Clearance,
+    ConsentStatus,
     DoNotMatch,
     GuardianConsent,
     Match,
@@ -40,6 +47,7 @@ from mentormatch.models import (
     age_on,
     utcnow,
 )
+from mentormatch.reasons import reason_summary
 
 PER_PAGE = 25
 PROPOSALS_PER_PAGE = 50
@@ -299,28 +307,110 @@ def _count_proposals(run_id: int) -> dict[str, int]:
     return counts
 
 
-def proposals_statement(run_id: int, status: str):
+@dataclass(slots=True)
+class ListedYouth:
+    """The youth of a list row: name, age and goals (quoted by the reasons), nothing else."""
+
+    first_name: str
+    last_name: str
+    date_of_birth: Optional[date]
+    goals: str = ""
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+    def age(self, on: Optional[date] = None) -> Optional[int]:
+        return age_on(self.date_of_birth, on or date.today()) if self.date_of_birth else None
+
+
+@dataclass(slots=True)
+class ProposalView:
+    """What a proposal's row shows: read as plain columns for a list, or taken from a loaded proposal."""
+
+    id: int
+    run_id: Optional[int]
+    application_id: int
+    status: ProposalStatus
+    score: float
+    youth: ListedYouth
+    mentor_name: str
+    mentor_bio: str
+    # The reasons as stored (a list, or its JSON text when read for a list) and their one-line summary.
+    reasons: Any
+    decided_at: Optional[datetime] = None
+    decision_reason: Optional[str] = None
+    chance: Optional[dict[str, Any]] = None
+    alternatives: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+
+    @property
+    def summary(self) -> str:
+        return reason_summary(self.reasons, [self.youth.goals, self.mentor_bio])
+
+    @property
+    def reason_list(self) -> list[dict[str, Any]]:
+        return json.loads(self.reasons) if isinstance(self.reasons, str) else self.reasons
+
+    @classmethod
+    def of(cls, proposal: MatchProposal) -> "ProposalView":
+        youth, mentor = proposal.application.youth, proposal.mentor
+        return cls(id=proposal.id, run_id=proposal.run_id, application_id=proposal.application_id,
+                   status=proposal.status, score=proposal.score,
+                   youth=ListedYouth(youth.first_name, youth.last_name, youth.date_of_birth, youth.goals or ""),
+                   mentor_name=mentor.user.full_name, mentor_bio=mentor.bio or "", reasons=proposal.reasons,
+                   decided_at=proposal.decided_at, decision_reason=proposal.decision_reason,
+                   chance=proposal.chance, alternatives=proposal.alternatives or [])
+
+
+class RowPagination(Pagination):
+    """A page of a select of plain columns, each row made into what the page reads by `make`.
+
+    Plain rows cost a fraction of loaded objects: a list page reads fifty rows and changes none.
+    """
+
+    def _query_items(self) -> list[Any]:
+        select = self._query_args["select"].limit(self.per_page).offset(self._query_offset)
+        make = self._query_args["make"]
+        return [make(row) for row in db.session.execute(select)]
+
+    def _query_count(self) -> int:
+        counted = self._query_args["select"].order_by(None).subquery()
+        return db.session.execute(sa.select(sa.func.count()).select_from(counted)).scalar_one()
+
+
+def _proposal_row(row) -> ProposalView:
+    return ProposalView(id=row.id, run_id=row.run_id, application_id=row.application_id, status=row.status,
+                        score=row.score, youth=ListedYouth(row.first_name, row.last_name, row.date_of_birth,
+                                                           row.goals or ""),
+                        mentor_name=f"{row.mentor_first_name} {row.mentor_last_name}", mentor_bio=row.bio or "",
+                        reasons=row.reasons, decided_at=row.decided_at, decision_reason=row.decision_reason)
+
+
+def proposals_page(run_id: int, status: str, page: Optional[int], total: int) -> RowPagination:
+    """A page of a run's proposals, best score first: one query of the columns a row shows.
+
+    The reasons come as their JSON text: a row shows a summary that each process keeps, so most
+    rows never decode them.
+    """
     statement = (
-        sa.select(MatchProposal)
+        sa.select(MatchProposal.id, MatchProposal.run_id, MatchProposal.application_id, MatchProposal.status,
+                  MatchProposal.score, sa.cast(MatchProposal.reasons, sa.Text).label("reasons"),
+                  MatchProposal.decided_at, MatchProposal.decision_reason,
+                  Youth.first_name, Youth.last_name, Youth.date_of_birth, Youth.goals, Mentor.bio,
+                  User.first_name.label("mentor_first_name"), User.last_name.label("mentor_last_name"))
+        .join(Application, Application.id == MatchProposal.application_id)
+        .join(Youth, Youth.id == Application.youth_id)
+        .join(Mentor, Mentor.id == MatchProposal.mentor_id)
+        .join(User, User.id == Mentor.user_id)
         .where(MatchProposal.run_id == run_id)
-        .options(
-            # A list row shows the reasons; the alternatives are read when a row is expanded.
-            so.defer(MatchProposal.alternatives),
-            # Each row has exactly one youth and one mentor, joined in the same query with only
-            # the columns a row shows (a full youth or mentor carries several JSON lists); the
-            # goals and bio let the reasons quote words as they were written.
-            so.joinedload(MatchProposal.application, innerjoin=True)
-            .load_only(Application.youth_id, Application.program_id, Application.status)
-            .joinedload(Application.youth, innerjoin=True)
-            .load_only(Youth.first_name, Youth.last_name, Youth.date_of_birth, Youth.goals),
-            so.joinedload(MatchProposal.mentor, innerjoin=True).load_only(Mentor.user_id, Mentor.capacity, Mentor.bio)
-            .joinedload(Mentor.user, innerjoin=True).load_only(User.first_name, User.last_name),
-        )
         .order_by(MatchProposal.score.desc(), MatchProposal.id.desc())
     )
     if status:
         statement = statement.where(MatchProposal.status == ProposalStatus(status))
-    return statement
+    result = RowPagination(select=statement, make=_proposal_row, page=page, per_page=PROPOSALS_PER_PAGE,
+                           error_out=False, count=False)
+    result.total = total
+    return result
 
 
 def proposal_with_rows(proposal_id: int) -> Optional[MatchProposal]:
@@ -343,15 +433,28 @@ def mentors_by_id(ids: list[int]) -> dict[int, Mentor]:
     return {m.id: m for m in rows}
 
 
-def unmatched_statement(run_id: int):
-    return (
-        sa.select(UnmatchedYouth).where(UnmatchedYouth.run_id == run_id)
-        .options(so.defer(UnmatchedYouth.details),
-                 so.joinedload(UnmatchedYouth.application, innerjoin=True)
-                 .load_only(Application.youth_id, Application.program_id, Application.status)
-                 .joinedload(Application.youth, innerjoin=True).load_only(Youth.first_name, Youth.last_name))
+@dataclass(slots=True)
+class UnmatchedView:
+    id: int
+    reason: str
+    status: ApplicationStatus
+    youth_name: str
+
+
+def unmatched_page(run_id: int, page: Optional[int], total: int) -> RowPagination:
+    """A page of the youth a run left without a mentor, with why: one query of the columns shown."""
+    statement = (
+        sa.select(UnmatchedYouth.id, UnmatchedYouth.reason, Application.status, Youth.first_name, Youth.last_name)
+        .join(Application, Application.id == UnmatchedYouth.application_id)
+        .join(Youth, Youth.id == Application.youth_id)
+        .where(UnmatchedYouth.run_id == run_id)
         .order_by(UnmatchedYouth.id)
     )
+    result = RowPagination(
+        select=statement, page=page, per_page=PROPOSALS_PER_PAGE, error_out=False, count=False,
+        make=lambda row: UnmatchedView(row.id, row.reason, row.status, f"{row.first_name} {row.last_name}"))
+    result.total = total
+    return result
 
 
 PAIR_OPTIONS = (so.selectinload(DoNotMatch.youth), so.selectinload(DoNotMatch.mentor).selectinload(Mentor.user),
@@ -394,22 +497,63 @@ def is_run_latest(run: MatchingRun) -> bool:
 # ---------------------------------------------------------------- waitlist
 
 
-def waitlist_statement(program_id: int, age: Optional[int], language: str, gender: str, zip_code: str):
+@dataclass(slots=True)
+class WaitlistRow:
+    """What a waitlist row shows, read as plain columns; `consent` is the status of the consent that
+    stands (the newest given or still to be confirmed), None when there is none."""
+
+    id: int
+    youth: ListedYouth
+    gender: Optional[str]
+    languages: list[str]
+    zip_code: str
+    waiting_since: Optional[datetime]
+    consent: Optional[ConsentStatus] = None
+
+    def days_waiting(self, now: datetime) -> int:
+        return max(0, (now - self.waiting_since).days) if self.waiting_since else 0
+
+    @property
+    def consent_state(self) -> str:
+        """"adult", "on file", "to confirm" or "missing": the rule of Application.consent_on_file."""
+        age = self.youth.age()
+        if age is None or age >= ADULT_AGE:
+            return "adult"
+        if self.consent is ConsentStatus.GIVEN:
+            return "on file"
+        return "to confirm" if self.consent is ConsentStatus.TO_CONFIRM else "missing"
+
+
+class WaitlistPagination(RowPagination):
+    def _query_items(self) -> list[Any]:
+        rows = super()._query_items()
+        if rows:
+            # The standing consent of each: the newest of those given or to be confirmed.
+            by_id = {row.id: row for row in rows}
+            for application_id, status in db.session.execute(
+                    sa.select(GuardianConsent.application_id, GuardianConsent.status)
+                    .where(GuardianConsent.application_id.in_(by_id),
+                           GuardianConsent.status.in_(ACTIVE_CONSENT_STATUSES))
+                    .order_by(GuardianConsent.id)):
+                by_id[application_id].consent = status
+        return rows
+
+
+def _waitlist_row(row) -> WaitlistRow:
+    return WaitlistRow(row.id, ListedYouth(row.first_name, row.last_name, row.date_of_birth), row.gender,
+                       row.languages or [], row.zip_code or "", row.waiting_since)
+
+
+def waitlist_page(program_id: int, age: Optional[int], language: str, gender: str, zip_code: str,
+                  page: Optional[int], total: Optional[int]) -> RowPagination:
+    """A page of the program's waitlist, longest wait first: one query of the columns a row shows and
+    one of the consents that stand. Counted only when `total` is not known already."""
     statement = (
-        sa.select(Application)
-        .join(Application.youth)
+        sa.select(Application.id, Application.waiting_since, Youth.first_name, Youth.last_name,
+                  Youth.date_of_birth, Youth.gender, Youth.languages, Youth.zip_code)
+        .join(Youth, Youth.id == Application.youth_id)
         .where(Application.program_id == program_id,
                Application.status == ApplicationStatus.WAITLISTED)
-        .options(
-            # Only what a waitlist row shows.
-            so.load_only(Application.youth_id, Application.program_id, Application.status,
-                         Application.waiting_since),
-            so.contains_eager(Application.youth).load_only(
-                Youth.first_name, Youth.last_name, Youth.date_of_birth, Youth.gender, Youth.languages,
-                Youth.zip_code),
-            so.selectinload(Application.consents).load_only(
-                GuardianConsent.application_id, GuardianConsent.status),
-        )
         .order_by(Application.waiting_since, Application.id)
     )
     if age is not None:
@@ -424,7 +568,11 @@ def waitlist_statement(program_id: int, age: Optional[int], language: str, gende
         statement = statement.where(
             sa.func.lower(sa.cast(Youth.languages, sa.String)).like(f'%"{language.strip().lower()}"%')
         )
-    return statement
+    result = WaitlistPagination(select=statement, make=_waitlist_row, page=page, per_page=PER_PAGE,
+                                error_out=False, count=total is None)
+    if total is not None:
+        result.total = total
+    return result
 
 
 def age_band(age: Optional[int]) -> str:

@@ -315,12 +315,8 @@ def _run_context(run: MatchingRun) -> dict:
     counts = queries.proposal_counts(run.id)
     # The totals are known already (the counts by status; the run's unmatched figure, fixed when
     # it finished), so neither list pays for a second count of its rows.
-    page = db.paginate(queries.proposals_statement(run.id, status), page=_page_arg(),
-                       per_page=queries.PROPOSALS_PER_PAGE, error_out=False, count=False)
-    page.total = counts[status] if status else sum(counts.values())
-    unmatched = db.paginate(queries.unmatched_statement(run.id), page=_page_arg("upage"),
-                            per_page=queries.PROPOSALS_PER_PAGE, error_out=False, count=False)
-    unmatched.total = run.unmatched_count
+    page = queries.proposals_page(run.id, status, _page_arg(), counts[status] if status else sum(counts.values()))
+    unmatched = queries.unmatched_page(run.id, _page_arg("upage"), run.unmatched_count)
     return {"run": run, "page": page, "status": status, "counts": counts, "unmatched": unmatched,
             "approve_form": ApproveForm(), "latest": queries.is_run_latest(run)}
 
@@ -351,8 +347,8 @@ def run_status(run_id: int):
 
 def _row(proposal: MatchProposal, expanded: bool = False, message: str = "", category: str = "success"):
     """The proposal's row; after a decision, with the run's counts swapped out of band."""
-    context = {"p": proposal, "expanded": expanded, "message": message, "category": category,
-               "approve_form": ApproveForm()}
+    context = {"p": queries.ProposalView.of(proposal), "expanded": expanded, "message": message,
+               "category": category, "approve_form": ApproveForm()}
     if expanded:
         ids = [a["mentor_id"] for a in proposal.alternatives]
         context.update(alternatives=queries.mentors_by_id(ids), reject_form=RejectForm(),
@@ -380,7 +376,7 @@ def show_proposal(proposal_id: int):
     expanded = request.args.get("expanded", "1") == "1"
     if is_htmx():
         return _row(proposal, expanded=expanded)
-    return render_template("coordinator/proposal.html", p=proposal, expanded=True,
+    return render_template("coordinator/proposal.html", p=queries.ProposalView.of(proposal), expanded=True,
                            alternatives=queries.mentors_by_id([a["mentor_id"] for a in proposal.alternatives]),
                            approve_form=ApproveForm(), reject_form=RejectForm(), swap_form=SwapForm(),
                            rule_out_form=DoNotMatchForm(), message="")
@@ -540,10 +536,8 @@ def waitlist(program_id: int):
     unfiltered = filters[0] is None and not any(filters[1:])
     fairness = figures.cached("fairness", queries.fairness, program.id) if unfiltered or not is_htmx() else None
     # The whole waitlist's size is in the median-wait figures already; only a filtered list is counted.
-    page = db.paginate(queries.waitlist_statement(program.id, *filters), page=_page_arg(),
-                       per_page=queries.PER_PAGE, error_out=False, count=not unfiltered)
-    if unfiltered:
-        page.total = sum(row["youth"] for row in fairness["gender"])
+    total = sum(row["youth"] for row in fairness["gender"]) if unfiltered else None
+    page = queries.waitlist_page(program.id, *filters, page=_page_arg(), total=total)
     if is_htmx():
         return render_template("coordinator/_waitlist_results.html", program=program, page=page, now=utcnow())
     genders = sorted(row["group"] for row in fairness["gender"] if row["group"] != queries.NOT_GIVEN)
