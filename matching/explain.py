@@ -53,6 +53,9 @@ code                          data keys (besides ``parts``)                   En
                               ``youth_count``, ``mentor_count``: int          time slots, of the mentor's 6)"
 ``learned.text``              ``similarity``: float, 3 decimals; ``terms``:   "Goals and experience both mention
                               list of str, heaviest first (at most 3)         forensics (similarity 0.31)"
+``learned.wording``           ``similarity``: float, 3 decimals (of the       "Goals and experience use similar words
+                              character n-grams)                              (similarity 0.45)" / "Goals and
+                                                                              experience use no similar words"
 ``learned.distance``          ``miles``: float, 1 decimal, or null            "3.3 miles apart" / "Distance unknown
                                                                               (ZIP code not found)"
 ``learned.age_gap``           ``age_gap``: int or null                        "Mentor is 20 years older" / "... 2
@@ -135,6 +138,7 @@ REASON_CODES = (
     "learned.languages",
     "learned.availability",
     "learned.text",
+    "learned.wording",
     "learned.distance",
     "learned.age_gap",
     "learned.experience",
@@ -360,6 +364,7 @@ LEARNED_GROUPS = {
     "languages": "Languages",
     "availability": "Availability",
     "text": "Goals and experience",
+    "wording": "Similar words",
     "distance": "Distance",
     "age_gap": "Age difference",
     "experience": "Experience with youth",
@@ -370,6 +375,7 @@ LEARNED_GROUPS = {
 
 _GROUP_OF = {
     "text_similarity": "text",
+    "text_char_similarity": "wording",
     "miles": "distance",
     "age_gap": "age_gap",
     "mentor_experience_years": "experience",
@@ -405,6 +411,10 @@ def learned_text(code: str, data: dict) -> str:
         if not data["terms"]:
             return "Goals and experience have no words in common"
         return f"Goals and experience both mention {join_words(data['terms'])} (similarity {data['similarity']:.2f})"
+    if group == "wording":
+        if not data["similarity"]:
+            return "Goals and experience use no similar words"
+        return f"Goals and experience use similar words (similarity {data['similarity']:.2f})"
     if group == "distance":
         return "Distance unknown (ZIP code not found)" if data["miles"] is None else f"{data['miles']:.1f} miles apart"
     if group == "age_gap":
@@ -483,6 +493,12 @@ def _text_data(model: FeatureModel, rows, cols, pair_ids) -> list[dict]:
     return [{"similarity": round(c, 3), "terms": t} for c, t in zip(cosine.tolist(), terms)]
 
 
+def _wording_data(model: FeatureModel, rows, cols, pair_ids) -> list[dict]:
+    youth, mentor = model.text_char
+    cosine = np.clip(np.einsum("pk,pk->p", youth[rows], mentor[cols]), 0.0, 1.0)
+    return [{"similarity": round(c, 3)} for c in cosine.tolist()]
+
+
 def _distance_data(model: FeatureModel, rows, cols, pair_ids) -> list[dict]:
     return [{"miles": None if math.isnan(x) else round(x, 1)} for x in model.pair_miles(rows, cols).tolist()]
 
@@ -492,6 +508,7 @@ _LEARNED_DATA = {
     "languages": _shared_data("languages"),
     "availability": _slot_data,
     "text": _text_data,
+    "wording": _wording_data,
     "distance": _distance_data,
     "age_gap": lambda model, rows, cols, pairs: [
         {"age_gap": None if model.mentors[j].age is None else model.mentors[j].age - model.youth[i].age}

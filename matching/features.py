@@ -35,7 +35,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from matching.config import FACTORS, MatchConfig
 from matching.geo import haversine_miles, zip_centroids
 from matching.learned import LearnedScorer
-from matching.pairfeatures import CohortSets, track_record
+from matching.pairfeatures import CohortSets, char_vectors, track_record
 from matching.profiles import SLOT_CODES, Mentor, Youth
 
 RULES = (
@@ -152,6 +152,7 @@ class FeatureModel:
             self.weights = np.ones(len(self.factor_names))
         self.youth_index = {y.id: i for i, y in enumerate(youth)}
         self.mentor_index = {m.id: j for j, m in enumerate(mentors)}
+        self._text_char: tuple[np.ndarray, np.ndarray] | None = None
         self._build_labels()
         self._build_text()
         self._build_places_and_ages()
@@ -207,6 +208,18 @@ class FeatureModel:
             self.text_terms = np.array([""])
         self.text_y, self.text_m = tfidf[: self.n], tfidf[self.n :]
         self.text_m_t = sp.csc_matrix(self.text_m.T)
+
+    @property
+    def text_char(self) -> tuple[np.ndarray, np.ndarray]:
+        """Youth and mentor character n-gram vectors (:func:`matching.pairfeatures.char_vectors`).
+
+        Built on first use: only a learned model with ``text_char_similarity``
+        (and learning) reads them, so the weighted score never pays for them.
+        """
+        if self._text_char is None:
+            vectors = char_vectors([y.text for y in self.youth] + [m.text for m in self.mentors])
+            self._text_char = (vectors[: self.n], vectors[self.n :])
+        return self._text_char
 
     def _build_places_and_ages(self) -> None:
         youth, mentors, config = self.youth, self.mentors, self.config

@@ -65,7 +65,7 @@ class PairTable:
         return PairTable(self.numeric[which], {k: v[which] for k, v in self.tags.items()}, self.tag_names)
 
 
-GRID_FEATURES = {"text_similarity": TEXT_GRID}
+GRID_FEATURES = {"text_similarity": TEXT_GRID, "text_char_similarity": TEXT_GRID}
 """Features whose knots are rounded to multiples of ``1 / grid``, for a fast exact evaluation (see
 :mod:`matching.learned`)."""
 

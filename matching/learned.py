@@ -13,8 +13,11 @@ classes, so each is tabulated once per cohort and read back by index:
   into one table row per youth place class, as for the hand-weighted score;
 * youth-only and mentor-only features (days waited, track record, experience,
   tags each side lists) as one vector per side;
-* ``text_similarity`` by interpolation of the TF-IDF cosine, and shared-tag
-  weights by one product.
+* ``text_similarity`` and ``text_char_similarity`` by interpolation of a
+  cosine: of the word TF-IDF vectors, and of the character n-gram vectors'
+  fixed low-dimensional projection (one short dense product per block; see
+  :func:`matching.pairfeatures.char_vectors`), and shared-tag weights by one
+  product.
 
 The per-feature path (:meth:`LearnedScorer.contribution_blocks`,
 :meth:`LearnedScorer.contribution_pairs`) reads the same tables feature by
@@ -30,7 +33,7 @@ from matching.additive import AdditiveModel, Shape, TagShape
 from matching.pairfeatures import NUMERIC_FEATURES, SET_MEASURES, SETS, numeric_values, set_measure, tag_matrices
 
 TEXT_GRID = 64
-"""``text_similarity`` knots on multiples of ``1 / TEXT_GRID`` make its shape linear on every grid
+"""Cosine feature knots on multiples of ``1 / TEXT_GRID`` make the shape linear on every grid
 cell, so it is read exactly from two small tables instead of a search per pair."""
 DENSE_SET_LIMIT = 512
 JOINT_TABLE_LIMIT = 2**22
@@ -39,6 +42,8 @@ JOINT_TABLE_LIMIT = 2**22
 YOUTH_ONLY = ("days_waiting",)
 MENTOR_ONLY = ("mentor_experience_years", "mentor_track_record")
 PLACE = ("miles", "age_gap")
+COSINE_FEATURES = ("text_similarity", "text_char_similarity")
+"""Features read from the cosine of two vectors per pair, by interpolation."""
 
 
 def _split_set_feature(name: str) -> tuple[str, str] | None:
@@ -143,26 +148,39 @@ class LearnedScorer:
         }
 
     def _build_text(self) -> None:
-        shapes = [s for s in self.model.shapes if s.feature == "text_similarity"]
-        self.text_shape = shapes[0] if shapes else None
-        if self.text_shape is None:
-            return
-        knots = np.asarray(self.text_shape.knots)
-        self.text_knots = knots
-        self.text_values = self._scaled(self.text_shape, knots)
-        self.text_at_zero = float(self._scaled(self.text_shape, np.zeros(1))[0])
-        cells = knots * TEXT_GRID
-        self.text_on_grid = bool(np.all(cells == np.round(cells)) and knots[0] >= 0.0 and knots[-1] <= 1.0)
-        if self.text_on_grid:
-            at_grid = self._scaled(self.text_shape, np.arange(TEXT_GRID + 1) / TEXT_GRID)
-            self.text_base = at_grid[:-1].astype(np.float32)
-            self.text_slope = np.diff(at_grid).astype(np.float32)
+        """One entry per cosine feature of the model (``text_similarity``, ``text_char_similarity``)."""
+        self.cosines = []
+        shapes = {s.feature: s for s in self.model.shapes}
         cohort = self.cohort
-        if cohort.text_is_dense:
+        for name in COSINE_FEATURES:
+            shape = shapes.get(name)
+            if shape is None:
+                continue
+            knots = np.asarray(shape.knots)
+            entry = {
+                "name": name,
+                "knots": knots,
+                "values": self._scaled(shape, knots),
+                "at_zero": float(self._scaled(shape, np.zeros(1))[0]),
+                "signed": name == "text_char_similarity",
+            }
+            cells = knots * TEXT_GRID
+            entry["on_grid"] = bool(np.all(cells == np.round(cells)) and knots[0] >= 0.0 and knots[-1] <= 1.0)
+            if entry["on_grid"]:
+                at_grid = self._scaled(shape, np.arange(TEXT_GRID + 1) / TEXT_GRID)
+                entry["base"] = at_grid[:-1].astype(np.float32)
+                entry["slope"] = np.diff(at_grid).astype(np.float32)
             # Scaled by the grid size, a product gives the position on the grid directly.
-            scale = TEXT_GRID if self.text_on_grid else 1.0
-            self.text_y = (scale * cohort.text_y.toarray()).astype(np.float32)
-            self.text_m_t = np.ascontiguousarray(cohort.text_m.toarray().T, dtype=np.float32)
+            scale = TEXT_GRID if entry["on_grid"] else 1.0
+            if name == "text_char_similarity":
+                youth, mentor = cohort.text_char
+                entry["y64"], entry["m64_t"] = youth, np.ascontiguousarray(mentor.T)
+                entry["y32"] = (scale * youth).astype(np.float32)
+                entry["m32_t"] = np.ascontiguousarray(mentor.T, dtype=np.float32)
+            elif cohort.text_is_dense:
+                entry["y32"] = (scale * cohort.text_y.toarray()).astype(np.float32)
+                entry["m32_t"] = np.ascontiguousarray(cohort.text_m.toarray().T, dtype=np.float32)
+            self.cosines.append(entry)
 
     def _build_places_and_sides(self) -> None:
         cohort = self.cohort
@@ -230,33 +248,38 @@ class LearnedScorer:
             return (group["youth"][rows] @ mentor_t).astype(np.intp)
         return np.rint((group["youth"][rows] @ mentor_t).toarray()).astype(np.intp)
 
-    def _text_cosine(self, rows: np.ndarray, cols: np.ndarray | None, exact: bool) -> np.ndarray | sp.coo_matrix:
-        cohort = self.cohort
-        if cohort.text_is_dense and not exact:
-            mentor_t = self.text_m_t if cols is None else self.text_m_t[:, cols]
-            return self.text_y[rows] @ mentor_t
-        mentor_t = cohort.text_m_t if cols is None else cohort.text_m_t[:, cols]
-        return (cohort.text_y[rows] @ mentor_t).tocoo()
-
-    def _add_text(self, out: np.ndarray, rows: np.ndarray, cols: np.ndarray | None) -> None:
-        # float64 blocks (scores and reasons) take the exact sparse product; the
-        # float32 fast path may differ from them in the seventh digit.
-        cosine = self._text_cosine(rows, cols, exact=out.dtype == np.float64)
-        if isinstance(cosine, np.ndarray) and self.text_on_grid:
-            # Linear on each grid cell: base + slope * position within the cell.
-            # Cosines of non-negative vectors are >= 0; rounding above 1 stays in the last cell.
-            cell = np.minimum(cosine.astype(np.intp), TEXT_GRID - 1)
-            cosine -= cell
-            cosine *= np.take(self.text_slope, cell, mode="clip")
-            cosine += np.take(self.text_base, cell, mode="clip")
-            out += cosine
-            return
-        if isinstance(cosine, np.ndarray):
+    def _add_cosine(self, out: np.ndarray, entry: dict, rows: np.ndarray, cols: np.ndarray | None) -> None:
+        """Add one cosine feature's contribution to a block (float32: fast path; float64: scores and reasons)."""
+        if out.dtype == np.float32 and "y32" in entry:
+            mentor_t = entry["m32_t"] if cols is None else entry["m32_t"][:, cols]
+            cosine = entry["y32"][rows] @ mentor_t
+            if entry["on_grid"]:
+                # Linear on each grid cell: base + slope * position within the cell.
+                # Cosines of non-negative vectors are >= 0; projected ones may fall
+                # below and read as 0. Rounding above 1 stays in the last cell.
+                if entry["signed"]:
+                    np.maximum(cosine, np.float32(0.0), out=cosine)
+                cell = np.minimum(cosine.astype(np.intp), TEXT_GRID - 1)
+                cosine -= cell
+                cosine *= np.take(entry["slope"], cell, mode="clip")
+                cosine += np.take(entry["base"], cell, mode="clip")
+                out += cosine
+                return
             np.clip(cosine, 0.0, 1.0, out=cosine)
-            out += np.interp(cosine, self.text_knots, self.text_values).astype(out.dtype)
+            out += np.interp(cosine, entry["knots"], entry["values"]).astype(out.dtype)
             return
-        out += out.dtype.type(self.text_at_zero)
-        gain = np.interp(np.clip(cosine.data, 0.0, 1.0), self.text_knots, self.text_values) - self.text_at_zero
+        if "y64" in entry:
+            # The float64 product may differ from the float32 one in the seventh digit.
+            mentor_t = entry["m64_t"] if cols is None else entry["m64_t"][:, cols]
+            cosine = np.clip(entry["y64"][rows] @ mentor_t, 0.0, 1.0)
+            out += np.interp(cosine, entry["knots"], entry["values"]).astype(out.dtype)
+            return
+        # The word TF-IDF product, sparse: its zeros all read the shape's value at 0.
+        cohort = self.cohort
+        mentor_t = cohort.text_m_t if cols is None else cohort.text_m_t[:, cols]
+        cosine = (cohort.text_y[rows] @ mentor_t).tocoo()
+        out += out.dtype.type(entry["at_zero"])
+        gain = np.interp(np.clip(cosine.data, 0.0, 1.0), entry["knots"], entry["values"]) - entry["at_zero"]
         out[cosine.row, cosine.col] += gain.astype(out.dtype)
 
     def _shared_tag_sums(self, rows: np.ndarray, cols: np.ndarray | None) -> np.ndarray:
@@ -278,8 +301,8 @@ class LearnedScorer:
         for group in self.joint_groups:
             # Indices are in range by construction; "clip" skips the bounds check.
             out += np.take(group["total"], self._set_index(group, rows, cols), mode="clip")
-        if self.text_shape is not None:
-            self._add_text(out, rows, cols)
+        for entry in self.cosines:
+            self._add_cosine(out, entry, rows, cols)
         if self.shared_tags is not None:
             shared = self._shared_tag_sums(rows, cols)
             low, high = self.shared_range
@@ -307,8 +330,8 @@ class LearnedScorer:
             index = self._set_index(group, rows, None)
             for name, table in group["tables"].items():
                 out[self.position[name]] = np.take(table, index)
-        if self.text_shape is not None:
-            self._add_text(out[self.position["text_similarity"]], rows, None)
+        for entry in self.cosines:
+            self._add_cosine(out[self.position[entry["name"]]], entry, rows, None)
         place = (cohort.place_y[rows][:, None], cohort.place_m[None, :])
         for name, table in self.place_tables.items():
             out[self.position[name]] = table[place]
@@ -323,7 +346,7 @@ class LearnedScorer:
 
     def contribution_pairs(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         """Each feature's contribution for given pairs, shape (p, F), float64."""
-        values = numeric_values(self.cohort, rows, cols, self.model.track_record_prior)
+        values = numeric_values(self.cohort, rows, cols, self.model.track_record_prior, self.names)
         index = {spec.name: f for f, spec in enumerate(NUMERIC_FEATURES)}
         out = np.zeros((len(rows), len(self.names)))
         for shape in self.model.shapes:

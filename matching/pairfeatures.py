@@ -28,6 +28,9 @@ and
 
 ==========================  ==============================================================  ==========
 ``text_similarity``         cosine of the TF-IDF word vectors of the two free texts          rising
+``text_char_similarity``    cosine of the TF-IDF vectors of the texts' character 3- to       rising
+                            5-grams within words (so "policing" meets "police"), through
+                            :func:`char_vectors`
 ``miles``                   miles between ZIP centroids; unknown when a ZIP is unknown      falling
 ``age_gap``                 mentor's age minus the youth's; unknown without the mentor's    free
 ``mentor_experience_years`` the mentor's years of experience with youth                     free
@@ -58,11 +61,20 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn.feature_extraction.text import CountVectorizer
+from sklearn.utils.extmath import randomized_svd
+from threadpoolctl import threadpool_limits
 
 SETS = ("interests", "languages", "slots")
 SET_MEASURES = ("shared", "jaccard", "youth_covered", "mentor_covered", "cosine", "youth_count", "mentor_count")
 TRACK_RECORD_STRENGTH = 4.0
 """Closed matches' worth of the program's own rate mixed into a mentor's record."""
+CHAR_NGRAMS = (3, 5)
+"""Lengths of the character n-grams of ``text_char_similarity`` (within words, as scikit-learn's ``char_wb``)."""
+CHAR_DIMENSIONS = 128
+"""Character n-gram vectors with more entries are projected onto this many singular directions."""
+CHAR_SVD_TEXTS = 2000
+"""Texts (evenly spaced through the cohort) the projection is fitted on; projecting all of them is one product."""
 
 
 @dataclass(frozen=True)
@@ -96,6 +108,7 @@ NUMERIC_FEATURES = tuple(
     _set_specs()
     + [
         FeatureSpec("text_similarity", "Goals and experience in common", 1),
+        FeatureSpec("text_char_similarity", "Similar words in goals and experience", 1),
         FeatureSpec("miles", "Miles apart", -1),
         FeatureSpec("age_gap", "Years older than the youth", 0, integer=True),
         FeatureSpec("mentor_experience_years", "Years of experience with youth", 0),
@@ -162,7 +175,74 @@ class CohortSets:
         return np.rint(np.asarray(product.sum(axis=1)).ravel()).astype(np.int64)
 
 
-def numeric_values(model, rows: np.ndarray, cols: np.ndarray, track_record_prior: float) -> np.ndarray:
+def _char_tfidf(texts: list[str]) -> sp.csr_matrix | None:
+    """``TfidfVectorizer(analyzer="char_wb", ngram_range=CHAR_NGRAMS, sublinear_tf=True).fit_transform(texts)``
+    up to the order of its columns, built word by word (None when no text has a word)."""
+    words: dict[str, int] = {}
+    # As ``char_wb`` reads a text: lower case, split at white space.
+    tokens = [text.lower().split() for text in texts]
+    column = np.fromiter((words.setdefault(w, len(words)) for ws in tokens for w in ws), np.int64)
+    if not words:
+        return None
+    indptr = np.concatenate([[0], np.cumsum([len(ws) for ws in tokens])])
+    counts = sp.csr_matrix((np.ones(len(column)), column, indptr), shape=(len(texts), len(words)))
+    counts.sum_duplicates()
+    per_word = CountVectorizer(analyzer="char_wb", ngram_range=CHAR_NGRAMS, lowercase=False).fit_transform(list(words))
+    # One entry per text and n-gram (in no particular order within a row).
+    grams = sp.csr_matrix(counts @ per_word)
+    # Sublinear term frequency, smoothed inverse document frequency, unit rows.
+    grams.data = 1.0 + np.log(grams.data)
+    df = np.bincount(grams.indices, minlength=grams.shape[1])
+    grams.data *= (np.log((1.0 + len(texts)) / (1.0 + df)) + 1.0)[grams.indices]
+    row = np.repeat(np.arange(len(texts)), np.diff(grams.indptr))
+    norms = np.sqrt(np.bincount(row, grams.data**2, len(texts)))
+    grams.data /= norms[row]
+    return grams
+
+
+def char_vectors(texts: list[str]) -> np.ndarray:
+    """One vector per text whose dot products are the pairs' ``text_char_similarity``.
+
+    The TF-IDF vectors ``TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5),
+    sublinear_tf=True)`` gives the texts, built word by word: a text's n-gram
+    counts are its word counts times each distinct word's n-gram counts, the
+    same numbers for a fraction of the work (texts repeat words). With more
+    than :data:`CHAR_DIMENSIONS` distinct n-grams they are projected onto the
+    top :data:`CHAR_DIMENSIONS` right singular vectors of the TF-IDF vectors of
+    up to :data:`CHAR_SVD_TEXTS` of the texts and scaled back to unit length,
+    so that scoring a pair costs a short dense product; the projection is
+    fitted once per cohort, deterministically. An empty text gives a zero row.
+
+    Parameters
+    ----------
+    texts : list of str, length t
+
+    Returns
+    -------
+    ndarray of float64, shape (t, d), d <= CHAR_DIMENSIONS
+        Rows of unit length or zero.
+    """
+    tfidf = _char_tfidf(texts)
+    if tfidf is None:
+        # No text has a word: every similarity is 0.
+        return np.zeros((len(texts), 1))
+    with threadpool_limits(limits=1, user_api="blas"):
+        if tfidf.shape[1] <= CHAR_DIMENSIONS:
+            vectors = tfidf.toarray()
+        elif len(texts) <= CHAR_DIMENSIONS:
+            # Few texts: their own span, exactly (X = R^T Q^T, so R^T R = X X^T).
+            vectors = np.linalg.qr(tfidf.T.toarray(), mode="r").T
+        else:
+            sample = np.unique(np.linspace(0, len(texts) - 1, min(len(texts), CHAR_SVD_TEXTS)).astype(np.int64))
+            _, _, directions = randomized_svd(tfidf[sample], CHAR_DIMENSIONS, n_iter=2, random_state=0)
+            vectors = np.asarray(tfidf @ directions.T)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return np.divide(vectors, norms, out=np.zeros_like(vectors), where=norms > 0)
+
+
+def numeric_values(
+    model, rows: np.ndarray, cols: np.ndarray, track_record_prior: float, features: tuple[str, ...] | None = None
+) -> np.ndarray:
     """Every numeric feature of given pairs.
 
     Parameters
@@ -172,6 +252,9 @@ def numeric_values(model, rows: np.ndarray, cols: np.ndarray, track_record_prior
         Youth and mentor index of each pair.
     track_record_prior : float
         The program's rate of lasting matches, ``p`` of ``mentor_track_record``.
+    features : tuple of str, optional
+        The features wanted; when given, ``text_char_similarity`` is only
+        computed if it is one of them (else its column is ``nan``).
 
     Returns
     -------
@@ -187,6 +270,11 @@ def numeric_values(model, rows: np.ndarray, cols: np.ndarray, track_record_prior
         columns += [set_measure(measure, k, a, b) for measure in SET_MEASURES]
     text = np.asarray(model.text_y[rows].multiply(model.text_m[cols]).sum(axis=1)).ravel()
     columns.append(np.clip(text, 0.0, 1.0))
+    if features is None or "text_char_similarity" in features:
+        char_y, char_m = model.text_char
+        columns.append(np.clip(np.einsum("pk,pk->p", char_y[rows], char_m[cols]), 0.0, 1.0))
+    else:
+        columns.append(np.full(len(rows), np.nan))
     columns.append(model.pair_miles(rows, cols))
     columns.append(model.age_m[cols] - model.age_y[rows])
     columns.append(model.experience_years[cols])
