@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Callable
 
 import sqlalchemy as sa
+from sqlalchemy.exc import NoResultFound
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from matching import RULE_LABELS
@@ -358,8 +360,13 @@ def _row(proposal: MatchProposal, expanded: bool = False, message: str = "", cat
     return render_template("coordinator/_proposal_row.html", **context)
 
 
-def _after_decision(proposal_id: int, message: str, category: str, expanded: bool = False):
+def _after_decision(proposal_id: int, message: str | Callable[[MatchProposal], str], category: str,
+                    expanded: bool = False):
+    """The row after a decision, or back to the list; `message` may be written from the proposal as
+    loaded again here (after commit, anything read before is stale and would be read once more)."""
     proposal = get_proposal_or_404(proposal_id)
+    if callable(message):
+        message = message(proposal)
     if is_htmx():
         return _row(proposal, expanded=expanded, message=message, category=category)
     flash(message, category)
@@ -386,14 +393,15 @@ def show_proposal(proposal_id: int):
 @staff_required
 def approve_proposal(proposal_id: int):
     """Approve a proposal after re-checking clearance, capacity, consent and waitlist status."""
-    db.get_or_404(MatchProposal, proposal_id)
     if not ApproveForm().validate_on_submit():
         abort(400)
     try:
-        match = decisions.approve(proposal_id, current_user)
+        decisions.approve(proposal_id, current_user)
+    except NoResultFound:
+        abort(404)
     except decisions.DecisionRefused as refused:
         return _after_decision(proposal_id, f"Not approved: {refused}", "error")
-    return _after_decision(proposal_id, f"Approved. {match.application.youth.first_name}'s family "
+    return _after_decision(proposal_id, lambda p: f"Approved. {p.application.youth.first_name}'s family "
                            "and the mentor have been e-mailed.", "success")
 
 
