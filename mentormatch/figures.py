@@ -11,6 +11,7 @@ service (a bulk import) can go unseen.
 """
 from __future__ import annotations
 
+import secrets
 import threading
 import time
 from collections import OrderedDict
@@ -20,6 +21,8 @@ from typing import Any, Callable, Hashable
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import Flask, current_app, has_app_context, has_request_context, request
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 
 from mentormatch.extensions import db
 
@@ -28,13 +31,19 @@ WATCHED_TABLES = frozenset({"applications", "youth", "guardian_consents", "match
                             "clearances", "matching_runs", "match_proposals"})
 MAX_ENTRIES = 256
 _KEY = "mentormatch.figures"
+# Rendered parts of list pages (tens of kilobytes each), kept by the same rules as the figures.
+MAX_FRAGMENTS = 64
+_FRAGMENTS_KEY = "mentormatch.fragments"
+# Stands in for this browser's CSRF token in a kept fragment; each request puts its own back.
+TOKEN_STAND_IN = "csrf-" + secrets.token_hex(16)
 
 
 class FigureStore:
     """One server's figures: (name, arguments) -> (stamp, computed at, value)."""
 
-    def __init__(self, max_age: float) -> None:
+    def __init__(self, max_age: float, max_entries: int = MAX_ENTRIES) -> None:
         self.max_age = max_age
+        self.max_entries = max_entries
         self._entries: OrderedDict[Hashable, tuple[Any, float, Any]] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -50,7 +59,7 @@ class FigureStore:
         with self._lock:
             self._entries[key] = (stamp, time.monotonic(), value)
             self._entries.move_to_end(key)
-            while len(self._entries) > MAX_ENTRIES:
+            while len(self._entries) > self.max_entries:
                 self._entries.popitem(last=False)
 
     def clear(self) -> None:
@@ -60,6 +69,7 @@ class FigureStore:
 
 def init_app(app: Flask) -> None:
     app.extensions[_KEY] = FigureStore(float(app.config["FIGURES_MAX_AGE"]))
+    app.extensions[_FRAGMENTS_KEY] = FigureStore(float(app.config["FIGURES_MAX_AGE"]), MAX_FRAGMENTS)
 
 
 def cached(name: str, compute: Callable[..., Any], *args: Hashable) -> Any:
@@ -72,6 +82,23 @@ def cached(name: str, compute: Callable[..., Any], *args: Hashable) -> Any:
         value = compute(*args)
         store.put(key, stamp, value)
     return value
+
+
+def fragment(key: Hashable, render: Callable[[], str]) -> Markup:
+    """A rendered part of a page, or the one this server rendered under the same key since the last change.
+
+    The part may hold this browser's CSRF token (its forms do): it is kept with a stand-in and
+    each request gets its own token back, so what one person's page kept never carries their token
+    to another's. Everything else in the part must follow from the key and the data.
+    """
+    store: FigureStore = current_app.extensions[_FRAGMENTS_KEY]
+    stamp = _stamp()
+    token = generate_csrf()
+    found, html = store.get(key, stamp)
+    if not found:
+        html = str(render()).replace(token, TOKEN_STAND_IN)
+        store.put(key, stamp, html)
+    return Markup(html.replace(TOKEN_STAND_IN, token))
 
 
 def _stamp() -> tuple[date, Any]:
@@ -109,9 +136,10 @@ def _note_bulk_changes(state: so.ORMExecuteState) -> None:
 @sa.event.listens_for(so.Session, "after_commit")
 def _drop_after_commit(session: so.Session) -> None:
     if session.info.pop("figures_stale", False) and has_app_context():
-        store = current_app.extensions.get(_KEY)
-        if store is not None:
-            store.clear()
+        for key in (_KEY, _FRAGMENTS_KEY):
+            store = current_app.extensions.get(key)
+            if store is not None:
+                store.clear()
 
 
 @sa.event.listens_for(so.Session, "after_rollback")

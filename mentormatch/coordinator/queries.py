@@ -485,13 +485,20 @@ def pairs_of_youth(youth_id: int) -> list[DoNotMatch]:
     ))
 
 
-def is_run_latest(run: MatchingRun) -> bool:
+def is_run_latest(run_id: int, program_id: int) -> bool:
+    """No later run of the program has stored proposals of its own (or is about to)."""
     newer = db.session.scalar(
         sa.select(sa.func.count(MatchingRun.id))
-        .where(MatchingRun.program_id == run.program_id, MatchingRun.id > run.id,
+        .where(MatchingRun.program_id == program_id, MatchingRun.id > run_id,
                MatchingRun.status != RunStatus.FAILED)
     )
     return not newer
+
+
+def run_with_program(run_id: int) -> Optional[MatchingRun]:
+    """A run with its program and who started it, as the run's page names them."""
+    return db.session.scalar(sa.select(MatchingRun).where(MatchingRun.id == run_id)
+                             .options(so.joinedload(MatchingRun.program), so.joinedload(MatchingRun.started_by)))
 
 
 # ---------------------------------------------------------------- waitlist

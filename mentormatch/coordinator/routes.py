@@ -5,8 +5,10 @@ from datetime import timedelta
 from typing import Callable
 
 import sqlalchemy as sa
+from markupsafe import Markup
 from sqlalchemy.exc import NoResultFound
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_login import current_user
 from matching import RULE_LABELS
 
@@ -320,18 +322,33 @@ def _run_context(run: MatchingRun) -> dict:
     page = queries.proposals_page(run.id, status, _page_arg(), counts[status] if status else sum(counts.values()))
     unmatched = queries.unmatched_page(run.id, _page_arg("upage"), run.unmatched_count)
     return {"run": run, "page": page, "status": status, "counts": counts, "unmatched": unmatched,
-            "approve_form": ApproveForm(), "latest": queries.is_run_latest(run)}
+            "approve_form": ApproveForm(),
+            "latest": figures.cached("run is latest", queries.is_run_latest, run.id, run.program_id)}
+
+
+def _run_part(run: MatchingRun, template: str = "coordinator/_run.html") -> Markup:
+    """The run's section of the page, or only its list of proposals.
+
+    A finished run's part is kept by this server until the next change anywhere (the figures'
+    rule, `figures.fragment`): coordinators page through a large run far more often than they
+    decide, and each decision is a change that makes it be written again.
+    """
+    if run.status is not RunStatus.DONE:
+        return Markup(render_template(template, **_run_context(run)))
+    status = _status_arg(ProposalStatus) if "status" in request.args else "pending"
+    key = ("run", template, run.id, status, _page_arg(), _page_arg("upage"), str(get_locale()),
+           request.script_root)
+    return figures.fragment(key, lambda: render_template(template, **_run_context(run)))
 
 
 @bp.route("/runs/<int:run_id>")
 @staff_required
 def show_run(run_id: int):
     """A run's figures, its proposals a page at a time, and the youth it left unmatched."""
-    run = db.get_or_404(MatchingRun, run_id)
-    context = _run_context(run)
+    run = queries.run_with_program(run_id) or abort(404)
     if is_htmx() and run.status is RunStatus.DONE:
-        return render_template("coordinator/_proposals.html", **context)
-    return render_template("coordinator/run.html", **context)
+        return _run_part(run, "coordinator/_proposals.html")
+    return render_template("coordinator/run.html", run=run, section=_run_part(run))
 
 
 @bp.route("/runs/<int:run_id>/status")
@@ -341,7 +358,7 @@ def run_status(run_id: int):
     run = db.get_or_404(MatchingRun, run_id)
     if not is_htmx():
         return redirect(url_for("coordinator.show_run", run_id=run.id))
-    return render_template("coordinator/_run.html", **_run_context(run))
+    return _run_part(run)
 
 
 # ---------------------------------------------------------------- proposals, in place
@@ -543,15 +560,23 @@ def waitlist(program_id: int):
                (form.zip_code.data or "")[:10])
     unfiltered = filters[0] is None and not any(filters[1:])
     fairness = figures.cached("fairness", queries.fairness, program.id) if unfiltered or not is_htmx() else None
-    # The whole waitlist's size is in the median-wait figures already; only a filtered list is counted.
-    total = sum(row["youth"] for row in fairness["gender"]) if unfiltered else None
-    page = queries.waitlist_page(program.id, *filters, page=_page_arg(), total=total)
-    if is_htmx():
+    page_number = _page_arg()
+
+    def results() -> str:
+        # The whole waitlist's size is in the median-wait figures already; only a filtered list is counted.
+        total = sum(row["youth"] for row in fairness["gender"]) if unfiltered else None
+        page = queries.waitlist_page(program.id, *filters, page=page_number, total=total)
         return render_template("coordinator/_waitlist_results.html", program=program, page=page, now=utcnow())
+
+    # Kept by this server until the next change, like the run's proposals (`figures.fragment`).
+    listed = figures.fragment(("waitlist", program.id, *filters, page_number, str(get_locale()),
+                               request.script_root), results)
+    if is_htmx():
+        return listed
     genders = sorted(row["group"] for row in fairness["gender"] if row["group"] != queries.NOT_GIVEN)
     form.gender.choices = choices([("", "Any gender")] + [(g, g) for g in genders])
-    return render_template("coordinator/waitlist.html", program=program, form=form, page=page,
-                           fairness=fairness, now=utcnow())
+    return render_template("coordinator/waitlist.html", program=program, form=form, results=listed,
+                           fairness=fairness)
 
 
 @bp.route("/messages/<int:message_id>/retry", methods=["POST"])

@@ -123,3 +123,57 @@ def test_the_waitlist_says_whose_consent_stands(browser):
     assert "Missing: not matched" in row_of(html, "Withdrawn Consent")
     assert "Missing: not matched" in row_of(html, "Never Asked")
     assert "5 waiting" in html
+
+
+def test_a_kept_run_page_carries_each_coordinators_own_token_and_follows_every_decision(app, database_url):
+    from tests.conftest import Browser, make_test_app
+
+    program = make_program()
+    mentor = make_mentor(programs=[program], capacity=3)
+    first = make_proposal(make_application(make_youth(first_name="First", last_name="Pick"), program), mentor,
+                          score=0.9)
+    second = make_proposal(make_application(make_youth(first_name="Second", last_name="Pick"), program), mentor,
+                           run=first.run, score=0.8)
+    run_id, first_id, second_id = first.run_id, first.id, second.id
+    alice, bob, carol = (make_user(Role.COORDINATOR) for _ in range(3))
+
+    a = Browser(app.test_client())
+    a.login(alice.email, PASSWORD)
+    assert f'value="{a.token}"' in a.get(f"/coordinator/runs/{run_id}").get_data(as_text=True)
+    b = Browser(app.test_client())
+    b.login(bob.email, PASSWORD)
+    page = b.get(f"/coordinator/runs/{run_id}").get_data(as_text=True)
+    # Bob's page was kept from Alice's view, yet its forms carry Bob's token and never Alice's.
+    assert f'value="{b.token}"' in page and a.token not in page and b.token != a.token
+    assert b.htmx_post(f"/coordinator/proposals/{first_id}/approve").status_code == 200
+
+    page = a.get(f"/coordinator/runs/{run_id}").get_data(as_text=True)
+    assert f'id="proposal-{first_id}"' not in page, "an approved proposal leaves the list awaiting decision"
+    assert f'id="proposal-{second_id}"' in page and "<strong>1</strong> approved" in page
+
+    # A decision taken through another server (its own kept pages) shows here as well.
+    other = make_test_app(database_url)
+    try:
+        c = Browser(other.test_client())
+        c.login(carol.email, PASSWORD)
+        assert f'id="proposal-{second_id}"' in c.get(f"/coordinator/runs/{run_id}").get_data(as_text=True)
+        rejected = c.htmx_post(f"/coordinator/proposals/{second_id}/reject", {"reason": "Too far to travel"})
+        assert rejected.status_code == 200
+    finally:
+        with other.app_context():
+            db.engine.dispose()
+    page = a.get(f"/coordinator/runs/{run_id}").get_data(as_text=True)
+    assert f'id="proposal-{second_id}"' not in page and "<strong>1</strong> rejected" in page
+
+
+def test_the_waitlist_shows_a_youth_who_joins_it_at_once(browser):
+    program = make_program()
+    make_application(make_youth(first_name="Early", last_name="Bird"), program)
+    log_in_coordinator(browser)
+    assert "1 waiting" in browser.get(f"/coordinator/programs/{program.id}/waitlist").get_data(as_text=True)
+    make_application(make_youth(first_name="Late", last_name="Comer"), program)
+    html = browser.get(f"/coordinator/programs/{program.id}/waitlist").get_data(as_text=True)
+    assert "2 waiting" in html and "Late Comer" in html
+    filtered = browser.get(f"/coordinator/programs/{program.id}/waitlist?gender=female",
+                           headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "Late Comer" in filtered and "<html" not in filtered
