@@ -290,7 +290,7 @@ class MatchResult:
         out = []
         for start in range(0, len(rows), 1024):
             block = rows[start : start + 1024]
-            feasible = (model.objective_rows(block) > -np.inf).sum(axis=1)
+            feasible = (model.objective_rows(block, rules_only=True) > -np.inf).sum(axis=1)
             for i, k in zip(block.tolist(), feasible.tolist()):
                 code, data = unmatched_code(model, i, k)
                 out.append(Unmatched(model.youth[i].id, unmatched_text(code, data), code, data))

@@ -367,7 +367,7 @@ class FeatureModel:
         days = np.array([y.days_waiting for y in self.youth], dtype=np.float64)
         return self.config.wait_priority_weight * np.minimum(days / self.config.wait_full_days, 1.0)
 
-    def objective_rows(self, rows: np.ndarray, cols: np.ndarray | None = None) -> np.ndarray:
+    def objective_rows(self, rows: np.ndarray, cols: np.ndarray | None = None, rules_only: bool = False) -> np.ndarray:
         """Weighted scores of a block of youth against mentors, ``-inf`` where infeasible.
 
         Parameters
@@ -376,6 +376,10 @@ class FeatureModel:
             Youth indices.
         cols : ndarray of int, shape (c,), optional
             Mentor indices; all mentors (c = m) when omitted.
+        rules_only : bool
+            Leave the scores out: the block holds 0 where every hard rule holds
+            and ``-inf`` where one fails (scores are finite, so the same pairs
+            are feasible), for what only asks which pairs are.
 
         Returns
         -------
@@ -383,7 +387,9 @@ class FeatureModel:
         """
         every = cols is None
         cols = np.arange(self.m) if every else cols
-        if self.learned is not None:
+        if rules_only:
+            scores = np.zeros((len(rows), len(cols)), dtype=np.float32)
+        elif self.learned is not None:
             scores = self.learned.pair_rows(rows, None if every else cols)
         else:
             bilinear_m_t = self.bilinear_m_t if every else self.bilinear_m_t[:, cols]
