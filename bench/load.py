@@ -46,6 +46,7 @@ from mentormatch.models import (  # noqa: E402
 from tests.support.pgserver import ThrowawayPostgres  # noqa: E402
 
 PASSWORD = "load-test-password"
+USER_AGENT = "Mozilla/5.0 (X11; Linux x86_64) load-benchmark"
 CONNECTIONS = 20
 
 LUA_REPORT = """
@@ -65,7 +66,7 @@ request = function()
   local id = ids[(n %% #ids) + 1]
   return wrk.format("POST", "/coordinator/proposals/" .. id .. "/approve",
     {["Content-Type"] = "application/x-www-form-urlencoded", ["HX-Request"] = "true",
-     ["X-CSRFToken"] = "%s", ["Cookie"] = "%s"}, "")
+     ["X-CSRFToken"] = "%s", ["Cookie"] = "%s", ["User-Agent"] = "%s"}, "")
 end
 """
 
@@ -192,6 +193,9 @@ def log_in(base: str) -> tuple[str, str]:
     """Log the coordinator in; return the session cookie header and a CSRF token."""
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    # One browser throughout: a login seen from another User-Agent is marked not fresh, and that
+    # would rewrite the session cookie on every request of the run, which no real browser causes.
+    opener.addheaders = [("User-Agent", USER_AGENT)]
     page = opener.open(f"{base}/account/login").read().decode()
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
     body = urllib.parse.urlencode({"csrf_token": token, "email": "coordinator@load.example.org",
@@ -206,7 +210,7 @@ def log_in(base: str) -> tuple[str, str]:
 def wrk(url: str, seconds: int, script: str, cookie: str | None = None) -> dict:
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
         handle.write(script)
-    command = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{seconds}s", "-s", handle.name]
+    command = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{seconds}s", "-s", handle.name, "-H", f"User-Agent: {USER_AGENT}"]
     if cookie:
         command += ["-H", f"Cookie: {cookie}"]
     output = subprocess.run(command + [url], capture_output=True, text=True, check=True).stdout
@@ -285,7 +289,7 @@ def main() -> None:
                     # Each set-up approves proposals no earlier one has touched.
                     share = approvals[: len(approvals) // 2]
                     approvals = approvals[len(share):]
-                    approve = LUA_APPROVE % (",".join(map(str, share)), token, cookie) + LUA_REPORT
+                    approve = LUA_APPROVE % (",".join(map(str, share)), token, cookie, USER_AGENT) + LUA_REPORT
                     rows.append(("approve action", wrk(base + "/", args.seconds, approve)))
             finally:
                 stop(process)

@@ -77,6 +77,9 @@ def call(app, environ: dict) -> tuple[str, bytes]:
 def log_in(app) -> tuple[str, str]:
     """Log the coordinator in; the session cookie and the CSRF token its pages carry."""
     client = app.test_client()
+    # The same browser as the profiled requests: a login seen from another one is marked not
+    # fresh, which would rewrite the session cookie on every request.
+    client.environ_base["HTTP_USER_AGENT"] = "profile"
     page = client.get("/account/login", base_url="http://127.0.0.1").get_data(as_text=True)
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
     client.post("/account/login", data={"csrf_token": token, "email": "coordinator@load.example.org",
