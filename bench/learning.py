@@ -17,7 +17,16 @@ AUCs are means over the same mentor-grouped folds. ``fit s`` is the time of
 ``learn_weights`` (its nested cross-validation, final fit and report
 included); ``score s`` the time of :func:`matching.score` on the whole cohort.
 
+``--text`` chooses the free-text features learning may use, to measure what
+character n-grams add: ``both`` (the engine's: ``text_similarity`` and
+``text_char_similarity``), ``words`` (word TF-IDF only, as before character
+n-grams), ``chars`` (character n-grams only) or ``mean`` (one feature, the mean
+of the two cosines). A left-out feature is held at 0, which learning drops as
+a feature that never varies. The choice changes what learning reads, not the
+engine: a model saved with ``mean`` would be scored on the word cosine.
+
     .venv/bin/python bench/learning.py
+    .venv/bin/python bench/learning.py --text words
 """
 
 from __future__ import annotations
@@ -38,11 +47,32 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from datasets import planted, speed_dating  # noqa: E402
 
+import matching.learning  # noqa: E402
 from matching import MatchConfig, learn_weights, score  # noqa: E402
 from matching.features import FeatureModel  # noqa: E402
-from matching.pairfeatures import numeric_values  # noqa: E402
+from matching.pairfeatures import NUMERIC_FEATURES, numeric_values  # noqa: E402
 
 DATA_SETS = {"speed-dating": speed_dating, "planted": planted}
+
+
+TEXT_CHOICES = ("both", "words", "chars", "mean")
+
+
+def use_text_features(choice: str) -> None:
+    """Make learning read only the free-text features ``choice`` names (see the module docstring)."""
+    if choice == "both":
+        return
+    names = [spec.name for spec in NUMERIC_FEATURES]
+    words, chars = names.index("text_similarity"), names.index("text_char_similarity")
+
+    def chosen(*args, **kwargs):
+        values = numeric_values(*args, **kwargs)
+        if choice == "mean":
+            values[:, words] = 0.5 * (values[:, words] + values[:, chars])
+        values[:, chars if choice in ("words", "mean") else words] = 0.0
+        return values
+
+    matching.learning.numeric_values = chosen
 
 
 def tfidf_scores(youth, mentors, pairs) -> np.ndarray:
@@ -131,8 +161,10 @@ def main() -> None:
     parser.add_argument("--shapes", type=int, default=6, help="strongest shapes to print")
     parser.add_argument("--ebm", action="store_true", help="also fit an EBM (needs interpret-core importable)")
     parser.add_argument("--save-model", type=Path, help="write the planted data set's learned model here (JSON)")
+    parser.add_argument("--text", choices=TEXT_CHOICES, default="both", help="free-text features learning may use")
     args = parser.parse_args()
-    print(f"bench/learning.py --cv {args.cv} --seed {args.seed}{' --ebm' if args.ebm else ''}")
+    use_text_features(args.text)
+    print(f"bench/learning.py --cv {args.cv} --seed {args.seed} --text {args.text}{' --ebm' if args.ebm else ''}")
     for name in DATA_SETS if args.data == "both" else [args.data]:
         run(name, args)
 

@@ -73,7 +73,7 @@ CHAR_NGRAMS = (3, 5)
 """Lengths of the character n-grams of ``text_char_similarity`` (within words, as scikit-learn's ``char_wb``)."""
 CHAR_DIMENSIONS = 128
 """Character n-gram vectors with more entries are projected onto this many singular directions."""
-CHAR_SVD_TEXTS = 2000
+CHAR_SVD_TEXTS = 1000
 """Texts (evenly spaced through the cohort) the projection is fitted on; projecting all of them is one product."""
 
 
