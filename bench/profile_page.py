@@ -172,7 +172,7 @@ def main() -> None:
         by_category[category(filename, name)] += own
     print(f"{path}: {plain * 1000:.2f} ms per request without the profiler ({len(body):,} bytes, "
           f"{args.requests} requests, {args.youth} youth, {args.mentors} mentors, PostgreSQL)")
-    print(f"\n{len(statements)} statements per request (with the pool's ping):")
+    print(f"\n{len(statements)} statements per request (the pool's ping, BEGIN and ROLLBACK besides):")
     for statement in statements:
         print(f"  {statement}")
     print(f"\nown time by where it is spent (profiled: {total / args.requests * 1000:.2f} ms per request)")
