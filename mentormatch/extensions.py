@@ -1,9 +1,9 @@
 """The Flask extensions, created unbound so every app from create_app shares them."""
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from babel import support
 from flask.globals import _cv_app
 from flask_babel import Babel, Domain, get_locale
-from babel import support
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager

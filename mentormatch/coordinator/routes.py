@@ -5,12 +5,12 @@ from datetime import timedelta
 from typing import Callable
 
 import sqlalchemy as sa
-from markupsafe import Markup
-from sqlalchemy.exc import NoResultFound
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user
+from markupsafe import Markup
 from matching import RULE_LABELS
+from sqlalchemy.exc import NoResultFound
 
 from mentormatch import figures, mail, matching_service, queue
 from mentormatch.access import is_htmx, staff_required
