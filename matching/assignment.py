@@ -463,14 +463,14 @@ class _Rescorer:
     ----------
     objective_rows : callable
     n_mentors : int
-    kept : Pairs
+    kept : list of Pairs
         The pairs kept by pruning (graph and reserve), never returned again.
     chunk_size : int
     """
 
-    def __init__(self, objective_rows: ObjectiveRows, n_mentors: int, kept: Pairs, chunk_size: int) -> None:
+    def __init__(self, objective_rows: ObjectiveRows, n_mentors: int, kept: list[Pairs], chunk_size: int) -> None:
         self.objective_rows, self.m, self.chunk_size = objective_rows, n_mentors, chunk_size
-        self.kept_codes = np.sort(kept.youth * n_mentors + kept.mentor)
+        self.kept_codes = np.sort(np.concatenate([p.youth * n_mentors + p.mentor for p in kept]))
         self.groups: list[tuple[np.ndarray, np.ndarray]] = []
         self.grouped = np.zeros(0, dtype=np.int64)
 
@@ -621,7 +621,11 @@ def assign_exact(
     timings["assign"] = timings["certify"] = 0.0
     scale = _scale(float(np.max(graph.score + bonus[graph.youth], initial=0.0)))
     margin = max(CHECK_MARGIN, 1.0 / scale)
-    rescorer = _Rescorer(objective_rows, n_mentors, Pairs.concat([graph, spare]), RESCORE_GROUP)
+    rescorer = _Rescorer(objective_rows, n_mentors, [graph, spare], RESCORE_GROUP)
+    # The reserve is kept as a list of parts: copying millions of pairs into one
+    # list every round costs more than the check itself (each part is checked as is).
+    spares = [spare]
+    del spare
     rounds = added = 0
     u_int = v_int = None
     trimming, best_total = True, -1
@@ -644,10 +648,10 @@ def assign_exact(
         # without places may be priced at infinity at no cost: its pairs never
         # fail and are never rescored.
         offset, price = bonus - u + margin, np.where(capacity > 0, v, np.inf)
-        spare = Pairs.concat([spare, rescorer.rescore(best_pruned + offset, price)])
-        excess = spare.score + offset[spare.youth] - price[spare.mentor]
+        spares.append(rescorer.rescore(best_pruned + offset, price))
+        excesses = [part.score + offset[part.youth] - price[part.mentor] for part in spares]
         timings["certify"] += time.perf_counter() - started
-        if not (excess > 0).any():
+        if not any((excess > 0).any() for excess in excesses):
             break
         total = int(matched_gain.sum())
         trimming = trimming and total > best_total
@@ -657,16 +661,17 @@ def assign_exact(
             # tight, and the matching (see "Solving the pruned problem").
             graph_excess = graph.score + offset[graph.youth] - price[graph.mentor]
             loose = (graph_excess <= -NEAR_MARGIN) & ~on_match
-            spare = Pairs.concat([spare, graph.take(loose)])
-            excess = np.concatenate([excess, graph_excess[loose]])
+            spares.append(graph.take(loose))
+            excesses.append(graph_excess[loose])
             graph = graph.take(~loose)
         # Re-solving moves the duals, and pairs just inside their constraint
         # tend to fail next round; taking them now saves most third rounds.
-        from_spare = excess > -NEAR_MARGIN
-        new = spare.take(from_spare)
+        from_spare = [excess > -NEAR_MARGIN for excess in excesses]
+        new = Pairs.concat([part.take(moved) for part, moved in zip(spares, from_spare)])
         added += len(new)
         graph = Pairs.concat([graph, new])
-        spare = spare.take(~from_spare)
+        spares = [part.take(~moved) if moved.any() else part for part, moved in zip(spares, from_spare)]
+        spares = [part for part in spares if len(part)]
     return Assignment(mentor_of, similarity, u, v, len(graph), rounds, added, timings)
 
 
