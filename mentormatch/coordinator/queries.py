@@ -47,7 +47,8 @@ from mentormatch.models import (
     age_on,
     utcnow,
 )
-from mentormatch.reasons import reason_summary
+# The module, not the name: the reasons import the vocabulary, whose package imports this one.
+from mentormatch import reasons as reason_words
 
 PER_PAGE = 25
 PROPOSALS_PER_PAGE = 50
@@ -345,7 +346,7 @@ class ProposalView:
 
     @property
     def summary(self) -> str:
-        return reason_summary(self.reasons, [self.youth.goals, self.mentor_bio])
+        return reason_words.reason_summary(self.reasons, [self.youth.goals, self.mentor_bio])
 
     @property
     def reason_list(self) -> list[dict[str, Any]]:
