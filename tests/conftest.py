@@ -1,6 +1,7 @@
-"""Fixtures shared by every layer: an app per test on SQLite or PostgreSQL, clients, logins."""
+"""Fixtures shared by every layer: a database per test on SQLite or PostgreSQL, the app, clients, logins."""
 from __future__ import annotations
 
+import copy
 import os
 import re
 
@@ -8,8 +9,8 @@ import pytest
 from flask import Flask, g, has_app_context
 from flask.testing import FlaskClient
 
-from mentormatch import create_app
-from mentormatch.extensions import db
+from mentormatch import create_app, demo, figures
+from mentormatch.extensions import db, limiter
 from mentormatch.queue import huey
 from tests.support.databases import PostgresDatabases, SqliteTemplates
 from tests.support.pgserver import ThrowawayPostgres
@@ -85,27 +86,61 @@ def postgres_databases(db_kind):
 
 
 @pytest.fixture
-def database_url(postgres_databases, sqlite_templates, tmp_path) -> str:
+def database_url(postgres_databases, sqlite_templates) -> str:
     """An empty database with the full schema, for this test alone."""
     if postgres_databases is not None:
         return postgres_databases.empty()
-    return sqlite_templates.empty_copy(tmp_path / "test.db")
+    return sqlite_templates.empty_copy(sqlite_templates.folder / "test.db")
 
 
 @pytest.fixture
-def demo_database_url(postgres_databases, sqlite_templates, tmp_path) -> str:
-    """A database holding the demo data set (`flask seed-demo`), for this test alone.
+def copy_of_database(postgres_databases, sqlite_templates):
+    """`copy_of_database(name, fill)`: a database for this test alone, copied from one that `fill`
+    filled once per test process; returns its URL and what `fill` returned (ids, say, never rows).
 
-    A test module starts every test from it by overriding `database_url` with it.
+    A test module starts every test from it by overriding `database_url`.
     """
-    if postgres_databases is not None:
-        return postgres_databases.demo_copy()
-    return sqlite_templates.demo_copy(tmp_path / "demo.db")
+
+    def copy_of(name: str, fill):
+        if postgres_databases is not None:
+            return postgres_databases.copy_of(name, fill)
+        return sqlite_templates.copy_of(name, fill, sqlite_templates.folder / f"{name}.db")
+
+    return copy_of
+
+
+@pytest.fixture
+def demo_database_url(copy_of_database) -> str:
+    """A database holding the demo data set (`flask seed-demo`), for this test alone."""
+    return copy_of_database("demo", demo.seed)[0]
+
+
+# One app per database address and test process. Every test of a process gets its database at the
+# same address (tests/support/databases.py), so the app is built once, not for each test: building
+# one compiles every URL rule and costs about a tenth of a second. Before each test it is set back
+# to how it was built: its settings, its kept figures and page parts, the rate limits it counted.
+_apps: dict[str, tuple[Flask, dict]] = {}
+
+
+def app_for(database_url: str) -> Flask:
+    """The app of this process for `database_url`, as a new one would be."""
+    if database_url not in _apps:
+        app = make_test_app(database_url)
+        _apps[database_url] = (app, copy.deepcopy(dict(app.config)))
+        return app
+    app, settings = _apps[database_url]
+    app.config.clear()
+    app.config.update(copy.deepcopy(settings))
+    figures.init_app(app)
+    for kept in ("mentormatch.fixed_urls", "mentormatch.row_urls"):
+        app.extensions.pop(kept, None)
+    limiter.reset()
+    return app
 
 
 @pytest.fixture
 def app(database_url):
-    app = make_test_app(database_url)
+    app = app_for(database_url)
     with app.app_context():
         yield app
         db.session.remove()

@@ -1,5 +1,5 @@
-"""A database of its own for each test, with the schema (and the demo data set) built once per test
-process instead of once per test.
+"""A database of its own for each test, with the schema (and any shared data set, such as the demo's)
+built once per test process instead of once per test.
 
 SQLite: the schema is built into a template file, and each test starts from a copy of it.
 PostgreSQL: each test process has its own throwaway server (see pgserver.py). Between tests its
@@ -8,61 +8,71 @@ a new database, in about a third of the time of drop_all/create_all. (DELETE is 
 leaves the old rows' space to be reused, so rows could come back in another order than a new
 table gives them.) The schema is built again only when a test changed it (the migrations test, a
 restore, drop_all).
-A test that starts from the demo data set gets a copy of a database seeded once: a file copy on
-SQLite, CREATE DATABASE ... TEMPLATE on PostgreSQL.
+A test that starts from a data set (the demo's, or a module's own world of accounts and records)
+gets a copy of a database filled once: a file copy on SQLite, CREATE DATABASE ... TEMPLATE on
+PostgreSQL. The filling function returns what the tests need to know of it (ids, say), kept with it.
+
+Each kind of copy lands at the same address for every test of a process, so the process can keep
+one app per address (tests/conftest.py) instead of building an app for each test.
 """
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable, Optional
 
 import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy.pool import NullPool
 
-from mentormatch import demo
 from mentormatch.extensions import db
 
 MakeApp = Callable[[str], Flask]
+Fill = Optional[Callable[[], Any]]
 
 
-def build(make_app: MakeApp, url: str, with_demo_data: bool = False) -> None:
-    """Create every table of the models in the database at `url`, and load the demo data if asked."""
+def build(make_app: MakeApp, url: str, fill: Fill = None) -> Any:
+    """Create every table of the models in the database at `url`, then run `fill` in the app; its result."""
     app = make_app(url)
     with app.app_context():
         db.create_all()
-        if with_demo_data:
-            demo.seed()
+        value = fill() if fill is not None else None
         db.session.remove()
         db.engine.dispose()
+    return value
 
 
 class SqliteTemplates:
-    """Template files, built when first asked for; each test gets a copy of one."""
+    """Template files, each built when first asked for; a test gets a copy of one."""
 
     def __init__(self, folder: Path, make_app: MakeApp) -> None:
         self.folder = folder
         self.make_app = make_app
-        self._empty: Path | None = None
-        self._demo: Path | None = None
+        self._built: dict[str, tuple[Path, Any]] = {}
 
     def empty_copy(self, target: Path) -> str:
-        if self._empty is None:
-            self._empty = self.folder / "empty.db"
-            build(self.make_app, f"sqlite:///{self._empty}")
-        return self._copy(self._empty, target)
+        return self.copy_of("empty", None, target)[0]
 
-    def demo_copy(self, target: Path) -> str:
-        if self._demo is None:
-            self._demo = self.folder / "demo.db"
-            self.empty_copy(self._demo)
-            build(self.make_app, f"sqlite:///{self._demo}", with_demo_data=True)
-        return self._copy(self._demo, target)
+    def copy_of(self, name: str, fill: Fill, target: Path) -> tuple[str, Any]:
+        """A copy at `target` of the template `name` (the schema, filled by `fill`), and what `fill` returned."""
+        if name not in self._built:
+            template = self.folder / f"{name}.template.db"
+            if name != "empty":
+                self.empty_copy(template)
+            self._built[name] = (template, build(self.make_app, f"sqlite:///{template}", fill))
+        template, value = self._built[name]
+        return self._copy(template, target), value
 
     @staticmethod
     def _copy(template: Path, target: Path) -> str:
-        shutil.copyfile(template, target)
+        # A new file put in place, not the old one overwritten: a connection a test left open keeps
+        # the file it had, and a journal left beside the old file must not be replayed into the new.
+        for suffix in ("-journal", "-wal", "-shm"):
+            Path(f"{target}{suffix}").unlink(missing_ok=True)
+        staging = target.with_name(target.name + ".new")
+        shutil.copyfile(template, staging)
+        os.replace(staging, target)
         return f"sqlite:///{target}"
 
 
@@ -83,7 +93,7 @@ _SCHEMA_SHAPE = sa.text("""
 
 class PostgresDatabases:
     """The databases of one test process's PostgreSQL server: `url`, emptied for each test by
-    `empty`, and copies of a demo database made by `demo_copy`."""
+    `empty`, and copies of filled databases made by `copy_of`."""
 
     def __init__(self, url: str, make_app: MakeApp) -> None:
         self.url = url
@@ -93,7 +103,7 @@ class PostgresDatabases:
         quote = self.engine.dialect.identifier_preparer.format_table
         self._truncate = sa.text(f"TRUNCATE {', '.join(quote(table) for table in db.metadata.sorted_tables)} "
                                  "RESTART IDENTITY CASCADE")
-        self._demo: str | None = None
+        self._built: dict[str, Any] = {}
 
     def empty(self) -> str:
         """`url`, holding the schema as the models define it, with no rows and every id sequence at 1."""
@@ -106,12 +116,13 @@ class PostgresDatabases:
         self.shape = self._rebuild()
         return self.url
 
-    def demo_copy(self) -> str:
-        """A new database holding the demo data set, in place of the copy the previous test had."""
-        if self._demo is None:
-            self._demo = self._create_database("mentormatch_demo")
-            build(self.make_app, self._demo, with_demo_data=True)
-        return self._create_database("mentormatch_demo_copy", template="mentormatch_demo")
+    def copy_of(self, name: str, fill: Fill) -> tuple[str, Any]:
+        """A new copy of the database `name` (the schema, filled by `fill` once), in place of the
+        copy the previous test had, and what `fill` returned."""
+        template = f"mentormatch_{name}"
+        if name not in self._built:
+            self._built[name] = build(self.make_app, self._create_database(template), fill)
+        return self._create_database(f"{template}_copy", template=template), self._built[name]
 
     def _create_database(self, name: str, template: str = "template1") -> str:
         server = sa.create_engine(self.engine.url.set(database="postgres"), poolclass=NullPool,
