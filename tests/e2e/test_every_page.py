@@ -8,9 +8,12 @@ role and the family's status page in Spanish are photographed at that width.
 """
 from __future__ import annotations
 
+import fcntl
+import json
+import os
 import re
 import threading
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from urllib.parse import urlsplit
 
 import pytest
@@ -141,18 +144,33 @@ def crawl(browser, base_url: str, role: str, lang: str) -> list[Visit]:
 
 
 @pytest.fixture(scope="module")
-def crawled(demo_site, playwright_browser):
-    """Each role's pages in each language, visited once for all the checks below."""
+def crawled(demo_site, playwright_browser, tmp_path_factory):
+    """Each role's pages in each language, visited once for all the checks below.
+
+    The three checks of a role and language may fall to different test processes; the first to
+    need a crawl makes it and leaves what it saw for the others (each process serves the same
+    demo data set), so no crawl is made twice in a run.
+    """
     visits: dict[tuple[str, str], list[Visit]] = {}
+    base = tmp_path_factory.getbasetemp()
+    shared = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "every-page-crawls"
+    shared.mkdir(exist_ok=True)
 
     def visits_of(role: str, lang: str) -> list[Visit]:
         if (role, lang) not in visits:
-            visits[role, lang] = crawl(playwright_browser, demo_site.config["LIVE_URL"], role, lang)
-            found = visits[role, lang]
-            print(f"\n{role} ({lang}): {len(found)} pages checked at 390 px, "
-                  f"widest {max(v.width for v in found)} px, "
-                  f"{sum(len(v.violations) for v in found)} axe violations, "
-                  f"{sum(len(v.errors) for v in found)} console errors or failed requests")
+            with open(shared / f"{role}-{lang}.lock", "w") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)
+                saved = shared / f"{role}-{lang}.json"
+                if saved.exists():
+                    found = [Visit(**visit) for visit in json.loads(saved.read_text())]
+                else:
+                    found = crawl(playwright_browser, demo_site.config["LIVE_URL"], role, lang)
+                    saved.write_text(json.dumps([asdict(visit) for visit in found]))
+                    print(f"\n{role} ({lang}): {len(found)} pages checked at 390 px, "
+                          f"widest {max(v.width for v in found)} px, "
+                          f"{sum(len(v.violations) for v in found)} axe violations, "
+                          f"{sum(len(v.errors) for v in found)} console errors or failed requests")
+            visits[role, lang] = found
         return visits[role, lang]
 
     return visits_of
