@@ -1,7 +1,8 @@
-"""The end of `make test`: branch coverage of the whole run, per package, and the least-covered files.
+"""The end of `make test`: branch coverage of the SQLite run, per package, and the least-covered files.
 
-Reads the coverage data combined from every test process of the SQLite and PostgreSQL runs and
-fails when the total, or either package, is below the floor set as `fail_under` in pyproject.toml.
+Reads the coverage data combined from every test process of the SQLite run (unit, integration and
+browser tests) and fails when the total, or either package, is below the floor set as `fail_under`
+in pyproject.toml.
 """
 from __future__ import annotations
 
