@@ -46,6 +46,10 @@ run: $(STAMP) translations
 # Test processes per run, so four in all while both run: the tests wait on SQLite, PostgreSQL,
 # Chromium and sockets as well as compute, which leaves room for more processes than cores.
 TEST_PROCESSES ?= 2
+# Test databases, servers' folders and browser profiles go to memory where the machine has
+# /dev/shm: the tests write, copy and delete thousands of small database files, and on a disk
+# each commit and delete waits for it.
+TEST_TMPDIR := $(shell test -d /dev/shm -a -w /dev/shm && echo /dev/shm || echo $${TMPDIR:-/tmp})
 COVERAGE_DATA := $(CURDIR)/test-artifacts/coverage
 PYTEST := $(BIN)/pytest -p no:cacheprovider -n $(TEST_PROCESSES) --dist worksteal
 # Coverage is measured on the SQLite run, which holds every test: tracing slows a test by about
@@ -60,10 +64,10 @@ test: $(STAMP) translations
 
 test-sqlite: translations
 	@mkdir -p $(COVERAGE_DATA)
-	COVERAGE_FILE=$(COVERAGE_DATA)/sqlite $(PYTEST) $(COVERAGE)
+	TMPDIR=$(TEST_TMPDIR) COVERAGE_FILE=$(COVERAGE_DATA)/sqlite $(PYTEST) $(COVERAGE)
 
 test-postgresql: translations
-	$(PYTEST) tests/integration --db postgresql
+	TMPDIR=$(TEST_TMPDIR) $(PYTEST) tests/integration --db postgresql
 
 ## Matching-engine benchmarks (print figures; not part of the test run)
 bench: $(STAMP)

@@ -6,10 +6,10 @@ import os
 import re
 
 import pytest
-from flask import Flask, g, has_app_context
+from flask import Flask, current_app, g, has_app_context
 from flask.testing import FlaskClient
 
-from mentormatch import create_app, demo, figures
+from mentormatch import create_app, figures
 from mentormatch.extensions import db, limiter
 from mentormatch.queue import huey
 from tests.support.databases import PostgresDatabases, SqliteTemplates
@@ -109,10 +109,24 @@ def copy_of_database(postgres_databases, sqlite_templates):
     return copy_of
 
 
+def seed_demo_command() -> str:
+    """Fill the database as `flask seed-demo` does (the demo data set loaded, what follows it
+    handled); what the command printed."""
+    result = current_app.test_cli_runner().invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
 @pytest.fixture
-def demo_database_url(copy_of_database) -> str:
-    """A database holding the demo data set (`flask seed-demo`), for this test alone."""
-    return copy_of_database("demo", demo.seed)[0]
+def demo_database(copy_of_database) -> tuple[str, str]:
+    """A database holding the demo data set as `flask seed-demo` leaves it, for this test alone,
+    and what the command printed. The command runs once per test process (about 12 s)."""
+    return copy_of_database("demo", seed_demo_command)
+
+
+@pytest.fixture
+def demo_database_url(demo_database) -> str:
+    return demo_database[0]
 
 
 # One app per database address and test process. Every test of a process gets its database at the

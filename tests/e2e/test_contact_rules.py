@@ -36,6 +36,8 @@ def log_in(page, email: str) -> None:
 
 
 def fits_the_phone(page) -> bool:
+    """Measured once the page and its style sheets have loaded, as the person sees it."""
+    page.wait_for_load_state("load")
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
@@ -86,6 +88,7 @@ def test_the_family_accepts_on_a_phone_in_spanish_and_only_then_contact_is_share
         expect(page.get_by_text("Family contact: María López")).to_be_visible()
         expect(page.get_by_role("link", name=FAMILY_PHONE)).to_be_visible()
         page.get_by_role("button", name="Log a meeting").click()
+        page.wait_for_url("**/meetings/new")
         options = page.get_by_label("How you met").locator("option").all_inner_texts()
         assert [o for o in options if o.strip()] == [
             "In person", "Phone call with the guardian included", "Video call with the guardian included",

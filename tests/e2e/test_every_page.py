@@ -20,10 +20,11 @@ import pytest
 import sqlalchemy as sa
 from werkzeug.serving import make_server
 
-from mentormatch import create_app, events
-from mentormatch.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, seed
+from mentormatch import create_app
+from mentormatch.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 from mentormatch.extensions import db
 from mentormatch.models import Application, ApplicationStatus, User, Youth
+from tests.conftest import seed_demo_command
 from tests.support.axe import axe_violations
 from tests.support.screenshots import screenshot_folder
 
@@ -39,17 +40,11 @@ DEPTH = 3
 
 
 @pytest.fixture(scope="module")
-def demo_site(tmp_path_factory):
-    """The app with the demo data set, served on a loopback port for the whole module."""
-    app = create_app({
-        "TESTING": True,
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path_factory.mktemp('demo') / 'demo.db'}",
-        "MAIL_SERVER": "",
-    })
-    with app.app_context():
-        db.create_all()
-        seed()
-        events.dispatch_all()
+def demo_site(sqlite_templates, tmp_path_factory):
+    """The app with the demo data set as `flask seed-demo` loads it, served on a loopback port for
+    the whole module (a copy of the process's demo database, which integration tests share)."""
+    url, _printed = sqlite_templates.copy_of("demo", seed_demo_command, tmp_path_factory.mktemp("demo") / "demo.db")
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "MAIL_SERVER": ""})
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -24,11 +24,21 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _memory_folder() -> str | None:
+    """/dev/shm, a file system in memory, where there is one we may write to."""
+    return "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
+
+
 class ThrowawayPostgres:
-    """initdb into a temporary folder, start on 127.0.0.1, stop and delete on close."""
+    """initdb into a temporary folder, start on 127.0.0.1, stop and delete on close.
+
+    The folder is in memory where the machine has /dev/shm: the tests create and drop a database
+    for many tests, and on a disk each drop waits for its files to be deleted (the authorization
+    matrix on PostgreSQL took 99 s on disk, 40 s in memory, on 2 cores).
+    """
 
     def __init__(self) -> None:
-        self.root = Path(tempfile.mkdtemp(prefix="mentormatch-pg-"))
+        self.root = Path(tempfile.mkdtemp(prefix="mentormatch-pg-", dir=_memory_folder()))
         self.data = self.root / "data"
         self.port = _free_port()
         # PostgreSQL refuses to run as root; the Debian package's postgres user runs it then.
