@@ -13,13 +13,14 @@ from werkzeug.routing import IntegerConverter
 from mentormatch import access, config, figures, security
 from mentormatch.extensions import babel, csrf, db, limiter, login_manager, migrate
 from mentormatch.requests import MentorMatchRequest
+from mentormatch.static_files import CachingStaticFiles, static_url
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def create_app(overrides: Optional[dict[str, Any]] = None) -> Flask:
     """Build the app; `overrides` replaces settings (tests give each app its own database)."""
-    app = Flask(
+    app = CachingStaticFiles(
         __name__,
         instance_relative_config=True,
         template_folder=str(ROOT / "templates"),
@@ -91,6 +92,7 @@ def create_app(overrides: Optional[dict[str, Any]] = None) -> Flask:
     app.jinja_env.filters["gender_label"] = gender_label
     app.jinja_env.globals["row_url"] = row_url
     app.jinja_env.globals["fixed_url"] = fixed_url
+    app.jinja_env.globals["static_url"] = static_url
     app.jinja_env.globals["filter_args"] = filter_args
 
     @app.context_processor

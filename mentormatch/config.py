@@ -65,6 +65,9 @@ def from_environment(instance_path: str) -> dict:
         "LOGIN_SESSION_DAYS": 30,
         "PASSWORD_RESET_HOURS": 2,
         "EMAIL_CONFIRMATION_HOURS": 48,
+        # A registration is answered after at least this long, whether or not the address had an
+        # account (creating one writes a few rows more than noting the attempt).
+        "REGISTRATION_ANSWER_SECONDS": 0.25,
         "CONSENT_LINK_DAYS": 14,
         # A partner's invitation link works this long; a logged meeting counts this many volunteer hours.
         "REFERRAL_LINK_DAYS": int(os.environ.get("REFERRAL_LINK_DAYS", "21")),

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import time
 from datetime import date, timedelta
 
 import sqlalchemy as sa
@@ -95,16 +96,20 @@ def register(kind: str):
             return answer
     form = form_class()
     if form.validate_on_submit():
+        started = time.monotonic()
         email = form.email.data.strip().lower()
         existing = _find_user(email)
-        # The same answer, in about the same time, whether or not the address has an account:
-        # the mailbox's owner is the only one told which it was.
+        # The same answer, in the same time, whether or not the address has an account: the
+        # mailbox's owner is the only one told which it was. Both ways hash the password (most of
+        # the time); the answer then waits out the rest of a fixed time, as a new account writes
+        # a few rows more than noting the attempt does.
         if existing is not None:
             generate_password_hash(form.password.data, method="scrypt")
             record_audit(None, "account.registration_attempt", existing, role=role.value)
             confirmation.send_registration_attempt(existing)
         else:
             confirmation.send_confirmation(_create_account(role, form, email))
+        time.sleep(max(0.0, current_app.config["REGISTRATION_ANSWER_SECONDS"] - (time.monotonic() - started)))
         session["registered_email"] = email
         return redirect(url_for("auth.registration_sent"))
     return render_template("auth/register.html", form=form, kind=kind, role=role)

@@ -11,6 +11,7 @@ from werkzeug.serving import make_server
 
 from mentormatch import create_app
 from mentormatch.extensions import db
+from tests.conftest import seed_demo_command
 
 # The suite's two halves share two cores with Chromium: a busy machine answers later, never
 # differently, so waits are generous (a passing check returns as soon as it holds).
@@ -39,13 +40,15 @@ def playwright_browser():
 
 
 @pytest.fixture
-def live_app(sqlite_templates, tmp_path):
-    """The app on its own SQLite file, served by a real HTTP server in a thread."""
-    app = create_app({
-        "TESTING": True,
-        "SQLALCHEMY_DATABASE_URI": sqlite_templates.empty_copy(tmp_path / "live.db"),
-        "MAIL_SERVER": "",
-    })
+def live_app(sqlite_templates, tmp_path, request):
+    """The app on its own SQLite file, served by a real HTTP server in a thread. A test marked
+    `demo_data` starts from a copy of the demo data set, loaded once per test process."""
+    target = tmp_path / "live.db"
+    if request.node.get_closest_marker("demo_data"):
+        url, _printed = sqlite_templates.copy_of("demo", seed_demo_command, target)
+    else:
+        url = sqlite_templates.empty_copy(target)
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "MAIL_SERVER": ""})
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

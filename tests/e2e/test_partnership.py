@@ -232,12 +232,10 @@ def test_every_new_page_has_no_axe_violations(page, live_app, lang):
     assert {url: found for url, found in problems.items() if found} == {}
 
 
+@pytest.mark.demo_data
 def test_screenshots_of_the_demo_data(page, live_app):
-    from mentormatch import demo, events
+    from mentormatch import demo
 
-    with live_app.app_context():
-        demo.seed()
-        events.dispatch_all()
     log_in(page, "coordinator@demo.example.org", demo.DEMO_PASSWORD)
     page.goto("/partners/report")
     assert page.locator("#source-report tbody tr").count() == 5

@@ -1,15 +1,21 @@
 """`flask backup` / `flask restore`: a round trip loses nothing, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 
-from mentormatch import backup, demo
+from mentormatch import backup
 from mentormatch.extensions import db
 from mentormatch.models import AuditEvent, Youth
 
 
+@pytest.fixture
+def database_url(demo_database_url):
+    """Each test starts from the demo data set, copied from one seeded once per test process."""
+    return demo_database_url
+
+
 def test_backup_and_restore_round_trip_loses_nothing(app, tmp_path):
-    demo.seed()
     before = backup.fingerprint()
     runner = app.test_cli_runner()
     target = tmp_path / "mentormatch.backup"
