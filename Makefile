@@ -49,9 +49,9 @@ run: $(STAMP) translations
 SQLITE_PROCESSES ?= 2
 POSTGRESQL_PROCESSES ?= 2
 # Test databases, servers' folders and browser profiles go to memory where the machine has
-# /dev/shm: the tests write, copy and delete thousands of small database files, and on a disk
-# each commit and delete waits for it.
-TEST_TMPDIR := $(shell test -d /dev/shm -a -w /dev/shm && echo /dev/shm || echo $${TMPDIR:-/tmp})
+# /dev/shm with room (2 GB free): the tests write, copy and delete thousands of small database
+# files, and on a disk each commit and delete waits for it.
+TEST_TMPDIR := $(shell test -d /dev/shm -a -w /dev/shm && test "$$(df -Pk /dev/shm | awk 'NR==2 {print $$4}')" -ge 2097152 && echo /dev/shm || echo $${TMPDIR:-/tmp})
 COVERAGE_DATA := $(CURDIR)/test-artifacts/coverage
 PYTEST := $(BIN)/pytest -p no:cacheprovider --dist worksteal
 # Coverage is measured on the SQLite run, which holds every test: tracing slows a test by about

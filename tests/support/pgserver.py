@@ -25,8 +25,11 @@ def _free_port() -> int:
 
 
 def _memory_folder() -> str | None:
-    """/dev/shm, a file system in memory, where there is one we may write to."""
-    return "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
+    """/dev/shm, a file system in memory, where there is one we may write to with 2 GB free."""
+    if not (os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK)):
+        return None
+    room = os.statvfs("/dev/shm")
+    return "/dev/shm" if room.f_bavail * room.f_frsize >= 2 * 1024**3 else None
 
 
 class ThrowawayPostgres:
