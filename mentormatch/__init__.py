@@ -10,17 +10,16 @@ from flask_babel import get_locale, gettext
 from flask_login import current_user
 from werkzeug.routing import IntegerConverter
 
-from mentormatch import access, config, figures, security
+from mentormatch import access, config, figures, security, static_files
 from mentormatch.extensions import babel, csrf, db, limiter, login_manager, migrate
 from mentormatch.requests import MentorMatchRequest
-from mentormatch.static_files import CachingStaticFiles, static_url
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def create_app(overrides: Optional[dict[str, Any]] = None) -> Flask:
     """Build the app; `overrides` replaces settings (tests give each app its own database)."""
-    app = CachingStaticFiles(
+    app = static_files.CachingStaticFiles(
         __name__,
         instance_relative_config=True,
         template_folder=str(ROOT / "templates"),
@@ -134,6 +133,14 @@ def fixed_url(endpoint: str, **values: str) -> str:
     if key not in urls:
         urls[key] = url_for(endpoint, **values)
     return urls[key]
+
+
+def static_url(filename: str) -> str:
+    """fixed_url for a static file, with `?v=` naming the file's content (mentormatch.static_files).
+    The digest is looked up on each call, so an edited file gets a new link at once."""
+    url = fixed_url("static", filename=filename)
+    version = static_files.digest(current_app.static_folder, filename)
+    return f"{url}?v={version}" if version else url
 
 
 def filter_args(*names: str) -> dict[str, str]:

@@ -13,7 +13,7 @@ import os
 from functools import lru_cache
 from typing import Optional
 
-from flask import Flask, current_app, request, url_for
+from flask import Flask, request
 
 YEAR = 365 * 24 * 3600
 
@@ -33,16 +33,6 @@ def digest(folder: str, filename: str) -> Optional[str]:
         return None
     # Read again only when the file changed: an edited style sheet gets a new link at once.
     return _digest_of(path, stat.st_mtime_ns, stat.st_size)
-
-
-def static_url(filename: str) -> str:
-    """The link to a static file, naming its content."""
-    urls = current_app.extensions.setdefault("mentormatch.static_urls", {})
-    key = (filename, request.script_root)
-    if key not in urls:
-        urls[key] = url_for("static", filename=filename)
-    version = digest(current_app.static_folder, filename)
-    return f"{urls[key]}?v={version}" if version else urls[key]
 
 
 class CachingStaticFiles(Flask):

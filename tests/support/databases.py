@@ -11,7 +11,8 @@ restore, drop_all).
 A test that starts from a data set (the demo's, or a module's own world of accounts and records)
 gets a copy of a database filled once: a file copy on SQLite, CREATE DATABASE ... TEMPLATE on
 PostgreSQL (by file copy: a copy and its first queries take about 60-80 ms, against 120-150 ms
-for the default block-by-block copy). The filling function returns what the tests need to know of it (ids, say), kept with it.
+for the default block-by-block copy). The filling function returns what the tests need to know of
+it (ids, say), kept with it.
 
 Each kind of copy lands at the same address for every test of a process, so the process can keep
 one app per address (tests/conftest.py) instead of building an app for each test.
