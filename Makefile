@@ -7,10 +7,12 @@ export FLASK_APP := wsgi.py
 
 .PHONY: install run test test-sqlite test-postgresql bench clean translations messages
 
+# --no-compile: Python compiles a module when it is first imported, so only the modules used are
+# compiled (compiling every installed module took about half of a 29 s install).
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[test]"
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-compile -e ".[test]"
 	@rm -f $(VENV)/.installed-*
 	@touch $(STAMP)
 

@@ -42,7 +42,7 @@ def playwright_browser():
 @pytest.fixture
 def live_app(sqlite_templates, tmp_path, request):
     """The app on its own SQLite file, served by a real HTTP server in a thread. A test marked
-    `demo_data` starts from a copy of the demo data set, loaded once per test process."""
+    `demo_data` starts from a copy of the demo data set, loaded once per run."""
     target = tmp_path / "live.db"
     if request.node.get_closest_marker("demo_data"):
         url, _printed = sqlite_templates.copy_of("demo", seed_demo_command, target)

@@ -42,7 +42,7 @@ DEPTH = 3
 @pytest.fixture(scope="module")
 def demo_site(sqlite_templates, tmp_path_factory):
     """The app with the demo data set as `flask seed-demo` loads it, served on a loopback port for
-    the whole module (a copy of the process's demo database, which integration tests share)."""
+    the whole module (a copy of the run's demo database, which integration tests share)."""
     url, _printed = sqlite_templates.copy_of("demo", seed_demo_command, tmp_path_factory.mktemp("demo") / "demo.db")
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "MAIL_SERVER": ""})
     server = make_server("127.0.0.1", 0, app, threaded=True)

@@ -11,7 +11,7 @@ from mentormatch.models import AuditEvent, Youth
 
 @pytest.fixture
 def database_url(demo_database_url):
-    """Each test starts from the demo data set, copied from one seeded once per test process."""
+    """Each test starts from the demo data set, copied from one seeded once (see `demo_database`)."""
     return demo_database_url
 
 

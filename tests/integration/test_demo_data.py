@@ -1,7 +1,7 @@
 """The demo data set as `flask seed-demo` loads it: realistic, the same on every machine, and with
 matching work for a coordinator to look at in every program.
 
-Every test starts from a copy of a database the command filled once per test process.
+Every test starts from a copy of a database the command filled once (see `demo_database`).
 """
 from __future__ import annotations
 

@@ -1,7 +1,9 @@
 """A database of its own for each test, with the schema (and any shared data set, such as the demo's)
 built once per test process instead of once per test.
 
-SQLite: the schema is built into a template file, and each test starts from a copy of it.
+SQLite: the schema is built into a template file, and each test starts from a copy of it. The
+templates are shared by the run's test processes: the first to need one builds it while the others
+wait for it (the demo's takes about 12 s to fill, more under coverage).
 PostgreSQL: each test process has its own throwaway server (see pgserver.py). Between tests its
 tables are emptied with TRUNCATE ... RESTART IDENTITY: new, empty table files and ids from 1, as in
 a new database, in about a third of the time of drop_all/create_all. (DELETE is faster still, but
@@ -19,7 +21,9 @@ one app per address (tests/conftest.py) instead of building an app for each test
 """
 from __future__ import annotations
 
+import fcntl
 import os
+import pickle
 import shutil
 from pathlib import Path
 from typing import Any, Callable, Optional
@@ -46,10 +50,15 @@ def build(make_app: MakeApp, url: str, fill: Fill = None) -> Any:
 
 
 class SqliteTemplates:
-    """Template files, each built when first asked for; a test gets a copy of one."""
+    """Template files, each built when first asked for; a test gets a copy of one.
 
-    def __init__(self, folder: Path, make_app: MakeApp) -> None:
+    `folder` holds this process's copies; `shared`, the templates, built once for every process
+    of the run that shares the folder.
+    """
+
+    def __init__(self, folder: Path, make_app: MakeApp, shared: Optional[Path] = None) -> None:
         self.folder = folder
+        self.shared = shared or folder
         self.make_app = make_app
         self._built: dict[str, tuple[Path, Any]] = {}
 
@@ -59,12 +68,24 @@ class SqliteTemplates:
     def copy_of(self, name: str, fill: Fill, target: Path) -> tuple[str, Any]:
         """A copy at `target` of the template `name` (the schema, filled by `fill`), and what `fill` returned."""
         if name not in self._built:
-            template = self.folder / f"{name}.template.db"
-            if name != "empty":
-                self.empty_copy(template)
-            self._built[name] = (template, build(self.make_app, f"sqlite:///{template}", fill))
+            self._built[name] = self._template(name, fill)
         template, value = self._built[name]
         return self._copy(template, target), value
+
+    def _template(self, name: str, fill: Fill) -> tuple[Path, Any]:
+        """The template `name` and what its `fill` returned: built here, or by another process first."""
+        template = self.shared / f"{name}.template.db"
+        returned = self.shared / f"{name}.returned.pickle"
+        with open(self.shared / f"{name}.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not returned.exists():
+                staging = self.folder / f"{name}.building.db"
+                if name != "empty":
+                    self.empty_copy(staging)
+                value = build(self.make_app, f"sqlite:///{staging}", fill)
+                os.replace(staging, template)
+                returned.write_bytes(pickle.dumps(value))
+        return template, pickle.loads(returned.read_bytes())
 
     @staticmethod
     def _copy(template: Path, target: Path) -> str:
