@@ -143,11 +143,16 @@ def start_of(match) -> date:
     return (match.first_meeting_held_at or match.approved_at).date()
 
 
-def for_match(match, today: date, horizon_days: int = 0) -> Cadence:
-    """Assess a Match row (with its program and check-ins loaded) on ``today``."""
+def for_match(match, today: date, horizon_days: int = 0,
+              contacts: Optional[Iterable[tuple[date, bool]]] = None) -> Cadence:
+    """Assess a Match row (with its program loaded) on ``today``. Its contacts are (day, whether it
+    was a mentor's meeting) for each check-in: read from ``match.check_ins`` unless given."""
     program = match.application.program
-    check_ins = [c.occurred_on for c in match.check_ins if not c.is_mentor_meeting]
-    meetings = [c.occurred_on for c in match.check_ins if c.is_mentor_meeting]
+    if contacts is None:
+        contacts = [(c.occurred_on, c.is_mentor_meeting) for c in match.check_ins]
+    check_ins, meetings = [], []
+    for day, is_meeting in contacts:
+        (meetings if is_meeting else check_ins).append(day)
     if match.first_meeting_held_at is not None:
         meetings.append(match.first_meeting_held_at.date())
     return assess(

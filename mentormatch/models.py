@@ -2068,7 +2068,11 @@ class Gathering(StatusMachine, db.Model):
 
     @property
     def hours(self) -> float:
-        return round((self.ends_at - self.starts_at).total_seconds() / 3600, 2)
+        return self.length_in_hours(self.starts_at, self.ends_at)
+
+    @staticmethod
+    def length_in_hours(starts_at: datetime, ends_at: datetime) -> float:
+        return round((ends_at - starts_at).total_seconds() / 3600, 2)
 
 
 class RsvpStatus(str, enum.Enum):

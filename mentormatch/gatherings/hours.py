@@ -12,11 +12,10 @@ from datetime import date
 from typing import Optional
 
 import sqlalchemy as sa
-import sqlalchemy.orm as so
 from flask import current_app
 
 from mentormatch.extensions import db
-from mentormatch.models import Application, CheckIn, Gathering, Match, Mentor, Rsvp
+from mentormatch.models import Application, CheckIn, Gathering, Match, Mentor, Program, Rsvp
 
 NO_PROGRAM = "No program"
 
@@ -35,26 +34,30 @@ def meeting_hours() -> float:
 
 
 def _event_lines(user_ids: Optional[list[int]] = None) -> list[tuple[int, HoursLine]]:
-    statement = (sa.select(Rsvp).join(Gathering).where(Rsvp.attended_at.is_not(None))
-                 .options(so.joinedload(Rsvp.gathering).joinedload(Gathering.program)))
+    # Only the columns a line shows: the report reads every attendance and every logged meeting.
+    statement = (sa.select(Rsvp.user_id, Gathering.starts_at, Gathering.ends_at, Gathering.title, Program.name)
+                 .join(Gathering, Rsvp.gathering_id == Gathering.id)
+                 .outerjoin(Program, Gathering.program_id == Program.id)
+                 .where(Rsvp.attended_at.is_not(None)))
     if user_ids is not None:
         statement = statement.where(Rsvp.user_id.in_(user_ids))
-    return [(r.user_id, HoursLine(r.gathering.starts_at.date(), r.gathering.title, "event",
-                                  r.gathering.program.name if r.gathering.program else NO_PROGRAM, r.gathering.hours))
-            for r in db.session.scalars(statement)]
+    return [(user_id, HoursLine(starts.date(), title, "event", program or NO_PROGRAM,
+                                Gathering.length_in_hours(starts, ends)))
+            for user_id, starts, ends, title, program in db.session.execute(statement)]
 
 
 def _meeting_lines(mentor_ids: Optional[list[int]] = None) -> list[tuple[int, HoursLine]]:
-    statement = (sa.select(CheckIn, Mentor.user_id).join(Match, CheckIn.match_id == Match.id)
+    statement = (sa.select(Mentor.user_id, CheckIn.occurred_on, Program.name)
+                 .join(Match, CheckIn.match_id == Match.id)
                  .join(Mentor, Match.mentor_id == Mentor.id)
-                 .where(CheckIn.is_mentor_meeting.is_(True))
-                 .options(so.joinedload(CheckIn.match).joinedload(Match.application).joinedload(Application.program)))
+                 .join(Application, Match.application_id == Application.id)
+                 .join(Program, Application.program_id == Program.id)
+                 .where(CheckIn.is_mentor_meeting.is_(True)))
     if mentor_ids is not None:
         statement = statement.where(Mentor.id.in_(mentor_ids))
     each = meeting_hours()
-    return [(user_id, HoursLine(c.occurred_on, "Meeting with your mentee", "meeting",
-                                c.match.application.program.name, each))
-            for c, user_id in db.session.execute(statement)]
+    return [(user_id, HoursLine(occurred_on, "Meeting with your mentee", "meeting", program, each))
+            for user_id, occurred_on, program in db.session.execute(statement)]
 
 
 def for_mentor(mentor: Mentor) -> list[HoursLine]:

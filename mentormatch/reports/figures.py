@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Optional
@@ -29,6 +29,7 @@ from mentormatch.extensions import db
 from mentormatch.models import (
     Application,
     ApplicationStatus,
+    CheckIn,
     ClosureReason,
     Match,
     Program,
@@ -96,6 +97,8 @@ class Report:
     applications: list[Application]
     matches: list[Match]
     waitlist: list[Application]
+    # Each match's check-ins as (day, whether it was a mentor's meeting): all a cadence reads.
+    contacts: dict[int, list[tuple[date, bool]]]
 
     # --------------------------------------------------------------- inputs
     def _in_period(self, day: Optional[date]) -> bool:
@@ -154,7 +157,8 @@ class Report:
         """(done, due) over the check-ins that fell due in the period."""
         done = due = 0
         for match in self.started:
-            d, n = cadence.for_match(match, self.period.as_of).counts(self.period.start, self.period.end)
+            d, n = cadence.for_match(match, self.period.as_of, contacts=self.contacts.get(match.id, ())
+                                     ).counts(self.period.start, self.period.end)
             done, due = done + d, due + n
         return done, due
 
@@ -264,8 +268,12 @@ def build(period: Period) -> Report:
     waitlist = [a for a in applications if a.status is ApplicationStatus.WAITLISTED]
     matches = list(db.session.scalars(scoped(
         sa.select(Match).join(Application, Match.application_id == Application.id)
-    ).options(
-        so.selectinload(Match.application).selectinload(Application.program),
-        so.selectinload(Match.check_ins),
-    )))
-    return Report(period, applications, matches, waitlist)
+    ).options(so.selectinload(Match.application).selectinload(Application.program))))
+    # Columns, not rows: a county's matches hold tens of thousands of check-ins.
+    contacts: dict[int, list[tuple[date, bool]]] = defaultdict(list)
+    for match_id, day, is_meeting in db.session.execute(scoped(
+            sa.select(CheckIn.match_id, CheckIn.occurred_on, CheckIn.is_mentor_meeting)
+            .join(Match, CheckIn.match_id == Match.id)
+            .join(Application, Match.application_id == Application.id))):
+        contacts[match_id].append((day, is_meeting))
+    return Report(period, applications, matches, waitlist, contacts)
