@@ -25,6 +25,8 @@ from mentormatch.models import Role
 
 # Logging out or switching language mid-run would only shrink what the rest of the run reaches.
 SKIP = {"auth.logout", "auth.set_language", "static"}
+# What ends the session it is sent in (with a valid form: the random pass has no other way out).
+SESSION_ENDERS = {"POST auth.log_out_everywhere"}
 ROLE_EMAIL = {role: email for email, role, *_ in demo.DEMO_ACCOUNTS}
 ROLES = [None, Role.GUARDIAN, Role.YOUTH, Role.MENTOR, Role.COORDINATOR, Role.ADMIN]
 EXAMPLES_PER_ROUTE = 5
@@ -136,6 +138,18 @@ def _login(browser, role):
         assert browser.login(ROLE_EMAIL[role], demo.DEMO_PASSWORD).status_code == 302
 
 
+def _back_in(browser, role, ended_by: str, ended: set[str]) -> None:
+    """Log in again if what was just sent ended the session ("log out everywhere", say), so the
+    rest of the pass is still sent as `role`; notes what ended it."""
+    if role is None:
+        return
+    response = browser.client.get("/account/settings")
+    response.close()
+    if response.status_code != 200:
+        ended.add(ended_by)
+        _login(browser, role)
+
+
 def _send(browser, method: str, url: str, payload: dict, htmx: bool = False):
     if method == "POST":
         payload = {**payload, "csrf_token": browser.token}
@@ -152,7 +166,7 @@ def _send(browser, method: str, url: str, payload: dict, htmx: bool = False):
 def test_no_route_fails_on_random_input(world, browser, role, capsys):
     _login(browser, role)
     fields = _field_names()
-    failures, examples = [], []
+    failures, examples, ended = [], [], set()
     routes = list(_routes(world))
     for endpoint, method in routes:
         # No shrinking: the first failing input is reported as found, which keeps a failing run short.
@@ -171,10 +185,12 @@ def test_no_route_fails_on_random_input(world, browser, role, capsys):
             fuzz()
         except AssertionError as failure:
             failures.append(str(failure).splitlines()[0][:300])
+        _back_in(browser, role, f"{method} {endpoint}", ended)
     with capsys.disabled():
         print(f"\nrandom input as {role.value if role else 'anonymous'}: {len(examples)} requests "
-              f"over {len(routes)} routes and methods")
+              f"over {len(routes)} routes and methods; logged in again after {sorted(ended)}")
     assert failures == []
+    assert ended <= SESSION_ENDERS, "only logging out everywhere may end the session"
 
 
 @pytest.mark.sweep
@@ -184,7 +200,7 @@ def test_no_form_fails_on_extreme_values(world, browser, role, capsys):
     start = ["/", "/home"] + [r.rule for r in world.url_map.iter_rules()
                               if "GET" in r.methods and "<" not in r.rule and r.endpoint not in SKIP]
     pages = _crawl(browser.client, start)
-    seen, failures, sent = set(), [], 0
+    seen, failures, sent, ended = set(), [], 0, set()
     for page_url, parsed in pages.items():
         for form in parsed.forms:
             action = urlsplit(form["action"] or page_url).path
@@ -199,9 +215,10 @@ def test_no_form_fails_on_extreme_values(world, browser, role, capsys):
                     sent += 1
                     if status >= 500:
                         failures.append(f"{form['method']} {action} {name}={value[:30]!r} -> {status}")
+                _back_in(browser, role, f"{form['method']} {action}", ended)
     with capsys.disabled():
         print(f"\nextreme values as {role.value if role else 'anonymous'}: {sent} submissions "
-              f"over {len(seen)} forms on {len(pages)} pages")
+              f"over {len(seen)} forms on {len(pages)} pages; logged in again after {sorted(ended)}")
     assert sent > 0 or role is None
     assert failures == []
 
@@ -245,7 +262,7 @@ def test_no_name_field_smuggles_a_header_into_an_email(world, browser, role, cap
     start = ["/", "/home"] + [r.rule for r in world.url_map.iter_rules()
                               if "GET" in r.methods and "<" not in r.rule and r.endpoint not in SKIP]
     pages = _crawl(browser.client, start)
-    seen, failures, sent = set(), [], 0
+    seen, failures, sent, ended = set(), [], 0, set()
     for page_url, parsed in pages.items():
         for form in parsed.forms:
             action = urlsplit(form["action"] or page_url).path
@@ -260,6 +277,7 @@ def test_no_name_field_smuggles_a_header_into_an_email(world, browser, role, cap
                     sent += 1
                     if status >= 500:
                         failures.append(f"POST {action} {name}={value!r} -> {status}")
+                _back_in(browser, role, f"POST {action}", ended)
     queue.flush()
     messages = db.session.scalars(db.select(OutboxMessage)).all()
     for message in messages:
@@ -270,5 +288,5 @@ def test_no_name_field_smuggles_a_header_into_an_email(world, browser, role, cap
             failures.append(f"message {message.id} went to the smuggled address")
     with capsys.disabled():
         print(f"\nheader injection as {role.value if role else 'anonymous'}: {sent} submissions over "
-              f"{len(seen)} forms, {len(messages)} e-mails written")
+              f"{len(seen)} forms, {len(messages)} e-mails written; logged in again after {sorted(ended)}")
     assert failures == []
