@@ -46,31 +46,33 @@ def index():
                            query=filter_args("program", "start", "end"))
 
 
-def _tables(report: figures.Report, period: figures.Period) -> dict:
-    steps, _ = report.survival()
-    matches = report.matches_table()
-    return {
-        "summary": (["figure", "value"], [list(row) for row in report.summary()]),
-        "closure-reasons": (["reason", "matches"], [[str(r.label), n] for r, n in report.closure_reasons]),
-        "waiting": (["days waiting", "youth"], [list(row) for row in report.wait_histogram()]),
-        "matches-over-time": (["month", "open matches"], [list(row) for row in report.open_by_month()]),
-        "survival": (["day", "share still open"], [[0, 1.0]] + [[d, round(s, 4)] for d, s in steps]),
-        "recruitment-gaps": (["program", "youth", "need"],
-                             [[g.program, g.count, g.sentence] for g in gaps.recruitment_gaps(period.program)]),
-        "matches": (list(figures.MATCH_COLUMNS), [[row[c] for c in figures.MATCH_COLUMNS] for row in matches]),
-    }
+# Each table a report can be downloaded as: its header and how its rows are read from the report.
+TABLES = {
+    "summary": (["figure", "value"], lambda report, period: [list(row) for row in report.summary()]),
+    "closure-reasons": (["reason", "matches"],
+                        lambda report, period: [[str(r.label), n] for r, n in report.closure_reasons]),
+    "waiting": (["days waiting", "youth"], lambda report, period: [list(row) for row in report.wait_histogram()]),
+    "matches-over-time": (["month", "open matches"],
+                          lambda report, period: [list(row) for row in report.open_by_month()]),
+    "survival": (["day", "share still open"],
+                 lambda report, period: [[0, 1.0]] + [[d, round(s, 4)] for d, s in report.survival()[0]]),
+    "recruitment-gaps": (["program", "youth", "need"],
+                         lambda report, period: [[g.program, g.count, g.sentence]
+                                                 for g in gaps.recruitment_gaps(period.program)]),
+    "matches": (list(figures.MATCH_COLUMNS),
+                lambda report, period: [[row[c] for c in figures.MATCH_COLUMNS] for row in report.matches_table()]),
+}
 
 
 @bp.route("/<name>.csv")
 @staff_required
 def export(name: str):
     """One report table as CSV, with no names, contact details or birth dates."""
-    _form, period = _filter()
-    tables = _tables(figures.build(period), period)
-    if name not in tables:
+    if name not in TABLES:
         abort(404)
-    header, rows = tables[name]
-    return csv_response(f"mentormatch-{name}.csv", header, rows)
+    _form, period = _filter()
+    header, rows = TABLES[name]
+    return csv_response(f"mentormatch-{name}.csv", header, rows(figures.build(period), period))
 
 
 def _program_or_404(program_id: int) -> Program:
