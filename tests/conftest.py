@@ -28,8 +28,8 @@ def pytest_addoption(parser):
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item):
-    """A test marked `sweep` runs without coverage tracing: a sweep (the random-input one) sends
-    thousands of requests to prove none fails, and asserts nothing else, so the lines it reaches
+    """A test marked `sweep` runs without coverage tracing: a sweep (the random-input and the
+    extreme-value passes of test_fuzz.py) sends thousands of requests to prove none fails, and asserts nothing else, so the lines it reaches
     say nothing about what is tested. Coverage counts what the other tests reach; untraced, the
     sweep also runs about a third faster. Only the test's own thread is untraced."""
     tracer = sys.gettrace()
@@ -84,11 +84,17 @@ def make_test_app(database_url: str) -> Flask:
 @pytest.fixture(scope="session")
 def sqlite_templates(tmp_path_factory) -> SqliteTemplates:
     """Template databases built once per run; each test's SQLite database is a copy of one."""
+    return SqliteTemplates(tmp_path_factory.mktemp("templates"), make_test_app,
+                           run_folder(tmp_path_factory, "templates"))
+
+
+def run_folder(tmp_path_factory, name: str):
+    """A folder every test process of this run shares (under pytest-xdist each process has a
+    folder of its own inside the run's)."""
     base = tmp_path_factory.getbasetemp()
-    # Under pytest-xdist every test process has a folder of its own in the run's folder.
-    shared = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "templates"
-    shared.mkdir(exist_ok=True)
-    return SqliteTemplates(tmp_path_factory.mktemp("templates"), make_test_app, shared)
+    folder = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / name
+    folder.mkdir(exist_ok=True)
+    return folder
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import fcntl
 import json
-import os
 import re
 import threading
 from dataclasses import asdict, dataclass, field
@@ -24,7 +23,7 @@ from mentormatch import create_app
 from mentormatch.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 from mentormatch.extensions import db
 from mentormatch.models import Application, ApplicationStatus, User, Youth
-from tests.conftest import seed_demo_command
+from tests.conftest import run_folder, seed_demo_command
 from tests.support.axe import axe_violations
 from tests.support.screenshots import screenshot_folder
 
@@ -147,9 +146,7 @@ def crawled(demo_site, playwright_browser, tmp_path_factory):
     demo data set), so no crawl is made twice in a run.
     """
     visits: dict[tuple[str, str], list[Visit]] = {}
-    base = tmp_path_factory.getbasetemp()
-    shared = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "every-page-crawls"
-    shared.mkdir(exist_ok=True)
+    shared = run_folder(tmp_path_factory, "every-page-crawls")
 
     def visits_of(role: str, lang: str) -> list[Visit]:
         if (role, lang) not in visits:

@@ -1,5 +1,5 @@
 """A database of its own for each test, with the schema (and any shared data set, such as the demo's)
-built once per test process instead of once per test.
+built once per run (SQLite) or per test process (PostgreSQL) instead of once per test.
 
 SQLite: the schema is built into a template file, and each test starts from a copy of it. The
 templates are shared by the run's test processes: the first to need one builds it while the others
