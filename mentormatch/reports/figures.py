@@ -14,6 +14,7 @@ Definitions (shown on the page as well):
 """
 from __future__ import annotations
 
+import bisect
 import math
 import statistics
 from collections import Counter, defaultdict
@@ -84,8 +85,9 @@ def kaplan_meier(durations: list[tuple[int, bool]]) -> list[tuple[int, float]]:
     """Survival steps (day, share still open) from (length in days, closed?) pairs."""
     steps, survival = [], 1.0
     events = Counter(d for d, closed in durations if closed)
+    lengths = sorted(d for d, _ in durations)
     for day in sorted(events):
-        at_risk = sum(1 for d, _ in durations if d >= day)
+        at_risk = len(lengths) - bisect.bisect_left(lengths, day)
         survival *= 1 - events[day] / at_risk
         steps.append((day, survival))
     return steps
@@ -199,11 +201,14 @@ class Report:
 
     def open_by_month(self) -> list[tuple[str, int]]:
         """Open matches at each month's end in the period (the last point is the period's last day)."""
+        # Open on a day: approved by then, less those both approved and closed by then.
+        approved = sorted(m.approved_at.date() for m in self.matches)
+        approved_and_closed = sorted(max(m.approved_at.date(), m.closed_at.date())
+                                     for m in self.matches if m.closed_at is not None)
         points, day = [], _month_end(self.period.start)
         while True:
             day = min(day, self.period.end)
-            count = sum(1 for m in self.matches
-                        if m.approved_at.date() <= day and closed_by(m, day) is None)
+            count = bisect.bisect_right(approved, day) - bisect.bisect_right(approved_and_closed, day)
             points.append((day.strftime("%b %y"), count))
             if day >= self.period.end:
                 return points
@@ -264,11 +269,16 @@ def build(period: Period) -> Report:
             return statement.where(Application.program_id == period.program.id)
         return statement
 
-    applications = list(db.session.scalars(scoped(sa.select(Application))))
+    applications = list(db.session.scalars(scoped(sa.select(Application)).options(
+        so.selectinload(Application.program))))
     waitlist = [a for a in applications if a.status is ApplicationStatus.WAITLISTED]
+    # A match's application (and its program) is one of those just loaded: its many-to-one load
+    # reads the session's identity map, without a statement. The signatures and closing notes
+    # are not figures.
     matches = list(db.session.scalars(scoped(
         sa.select(Match).join(Application, Match.application_id == Application.id)
-    ).options(so.selectinload(Match.application).selectinload(Application.program))))
+    ).options(so.defer(Match.commitment_signatures, raiseload=True),
+              so.defer(Match.closure_notes, raiseload=True))))
     # Columns, not rows: a county's matches hold tens of thousands of check-ins.
     contacts: dict[int, list[tuple[date, bool]]] = defaultdict(list)
     for match_id, day, is_meeting in db.session.execute(scoped(
