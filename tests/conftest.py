@@ -113,14 +113,14 @@ def run_folder(tmp_path_factory, name: str):
 
 
 @pytest.fixture(scope="session")
-def postgres_databases(db_kind):
+def postgres_databases(db_kind, tmp_path_factory):
     """This test process's own throwaway PostgreSQL server, holding the schema; None on SQLite."""
     if db_kind != "postgresql":
         yield None
         return
     server = ThrowawayPostgres()
     try:
-        databases = PostgresDatabases(server.start(), make_test_app)
+        databases = PostgresDatabases(server.start(), make_test_app, run_folder(tmp_path_factory, "dumps"))
         yield databases
         databases.dispose()
     finally:
@@ -138,7 +138,7 @@ def database_url(postgres_databases, sqlite_templates) -> str:
 @pytest.fixture
 def copy_of_database(postgres_databases, sqlite_templates):
     """`copy_of_database(name, fill)`: a database for this test alone, copied from one that `fill`
-    filled once (once per run on SQLite, once per test process on PostgreSQL); returns its URL and
+    filled once per run (see tests/support/databases.py); returns its URL and
     what `fill` returned (ids, say, never rows).
 
     A test module starts every test from it by overriding `database_url`.
@@ -163,8 +163,7 @@ def seed_demo_command() -> str:
 @pytest.fixture
 def demo_database(copy_of_database) -> tuple[str, str]:
     """A database holding the demo data set as `flask seed-demo` leaves it, for this test alone,
-    and what the command printed. The command runs once per run on SQLite, once per test process
-    on PostgreSQL (about 12 s)."""
+    and what the command printed. The command runs once per run (about 9 s alone)."""
     return copy_of_database("demo", seed_demo_command)
 
 

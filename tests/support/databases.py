@@ -1,5 +1,5 @@
 """A database of its own for each test, with the schema (and any shared data set, such as the demo's)
-built once per run (SQLite) or per test process (PostgreSQL) instead of once per test.
+built once per run instead of once per test.
 
 SQLite: the schema is built into a template file, and each test starts from a copy of it. The
 templates are shared by the run's test processes: the first to need one builds it while the others
@@ -14,7 +14,9 @@ A test that starts from a data set (the demo's, or a module's own world of accou
 gets a copy of a database filled once: a file copy on SQLite, CREATE DATABASE ... TEMPLATE on
 PostgreSQL (by file copy: a copy and its first queries take about 60-80 ms, against 120-150 ms
 for the default block-by-block copy). The filling function returns what the tests need to know of
-it (ids, say), kept with it.
+it (ids, say), kept with it. On PostgreSQL too a data set is filled once per run: the first
+process to need it fills it in its server and leaves a dump of it (pg_dump) for the others, which
+restore it into theirs.
 
 Each kind of copy lands at the same address for every test of a process, so the process can keep
 one app per address (tests/conftest.py) instead of building an app for each test.
@@ -25,6 +27,7 @@ import fcntl
 import os
 import pickle
 import shutil
+import subprocess
 from pathlib import Path
 from typing import Any, Callable, Optional
 
@@ -33,6 +36,7 @@ from flask import Flask
 from sqlalchemy.pool import NullPool
 
 from mentormatch.extensions import db
+from tests.support.pgserver import postgres_tool
 
 MakeApp = Callable[[str], Flask]
 Fill = Optional[Callable[[], Any]]
@@ -47,6 +51,23 @@ def build(make_app: MakeApp, url: str, fill: Fill = None) -> Any:
         db.session.remove()
         db.engine.dispose()
     return value
+
+
+def build_once(shared: Path, name: str, build_here: Callable[[], Any], take_built: Callable[[], None]) -> Any:
+    """Build `name` once for every test process that shares the folder `shared`; what its filling returned.
+
+    The first process to get here runs `build_here` (which leaves what the others need in `shared`)
+    while the others wait on the lock; they then run `take_built` instead. Every process gets the
+    filling's value back the same way, from the pickle the first one kept.
+    """
+    returned = shared / f"{name}.returned.pickle"
+    with open(shared / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if returned.exists():
+            take_built()
+        else:
+            returned.write_bytes(pickle.dumps(build_here()))
+    return pickle.loads(returned.read_bytes())
 
 
 class SqliteTemplates:
@@ -75,17 +96,16 @@ class SqliteTemplates:
     def _template(self, name: str, fill: Fill) -> tuple[Path, Any]:
         """The template `name` and what its `fill` returned: built here, or by another process first."""
         template = self.shared / f"{name}.template.db"
-        returned = self.shared / f"{name}.returned.pickle"
-        with open(self.shared / f"{name}.lock", "w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            if not returned.exists():
-                staging = self.folder / f"{name}.building.db"
-                if name != "empty":
-                    self.empty_copy(staging)
-                value = build(self.make_app, f"sqlite:///{staging}", fill)
-                os.replace(staging, template)
-                returned.write_bytes(pickle.dumps(value))
-        return template, pickle.loads(returned.read_bytes())
+
+        def build_here() -> Any:
+            staging = self.folder / f"{name}.building.db"
+            if name != "empty":
+                self.empty_copy(staging)
+            value = build(self.make_app, f"sqlite:///{staging}", fill)
+            os.replace(staging, template)
+            return value
+
+        return template, build_once(self.shared, name, build_here, lambda: None)
 
     @staticmethod
     def _copy(template: Path, target: Path) -> str:
@@ -118,9 +138,11 @@ class PostgresDatabases:
     """The databases of one test process's PostgreSQL server: `url`, emptied for each test by
     `empty`, and copies of filled databases made by `copy_of`."""
 
-    def __init__(self, url: str, make_app: MakeApp) -> None:
+    def __init__(self, url: str, make_app: MakeApp, shared: Path) -> None:
         self.url = url
         self.make_app = make_app
+        # Where the run's test processes leave dumps of the filled databases for one another.
+        self.shared = shared
         self.engine = sa.create_engine(self.url, poolclass=NullPool)
         self.shape = self._rebuild()
         quote = self.engine.dialect.identifier_preparer.format_table
@@ -144,8 +166,29 @@ class PostgresDatabases:
         copy the previous test had, and what `fill` returned."""
         template = f"mentormatch_{name}"
         if name not in self._built:
-            self._built[name] = build(self.make_app, self._create_database(template), fill)
+            self._built[name] = self._fill(template, name, fill)
         return self._create_database(f"{template}_copy", template=template), self._built[name]
+
+    def _fill(self, template: str, name: str, fill: Fill) -> Any:
+        """Create the database `template` filled by `fill`: here, or restored from the dump another
+        test process left of it. What `fill` returned."""
+        url = self._create_database(template)
+        dump = self.shared / f"{name}.pgdump"
+        address = sa.make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+        def build_here() -> Any:
+            value = build(self.make_app, url, fill)
+            staging = dump.with_suffix(".partial")
+            subprocess.run([postgres_tool("pg_dump"), "--format=custom", "--compress=0", "--file", str(staging),
+                            address], check=True, capture_output=True, text=True)
+            os.replace(staging, dump)
+            return value
+
+        def take_built() -> None:
+            subprocess.run([postgres_tool("pg_restore"), "--exit-on-error", "--no-owner", "--dbname", address,
+                            str(dump)], check=True, capture_output=True, text=True)
+
+        return build_once(self.shared, name, build_here, take_built)
 
     def _create_database(self, name: str, template: str = "template1") -> str:
         server = sa.create_engine(self.engine.url.set(database="postgres"), poolclass=NullPool,

@@ -11,7 +11,8 @@ import tempfile
 from pathlib import Path
 
 
-def _bin(name: str) -> str:
+def postgres_tool(name: str) -> str:
+    """The path of one of PostgreSQL's programs (initdb, pg_dump, ...), on PATH or where Debian puts it."""
     found = shutil.which(name) or next(iter(sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"), reverse=True)), None)
     if not found:
         raise RuntimeError(f"PostgreSQL's {name} is not installed; run `make test`, which installs it.")
@@ -56,16 +57,16 @@ class ThrowawayPostgres:
         subprocess.run(self.prefix + list(args), check=True, capture_output=True, text=True)
 
     def start(self) -> str:
-        self._run(_bin("initdb"), "-D", str(self.data), "-U", "postgres", "-A", "trust",
+        self._run(postgres_tool("initdb"), "-D", str(self.data), "-U", "postgres", "-A", "trust",
                   "--encoding", "UTF8", "--no-locale")
         options = f"-h 127.0.0.1 -p {self.port} -k {self.root} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
-        self._run(_bin("pg_ctl"), "-D", str(self.data), "-o", options, "-l", str(self.root / "log"),
+        self._run(postgres_tool("pg_ctl"), "-D", str(self.data), "-o", options, "-l", str(self.root / "log"),
                   "-w", "-t", "60", "start")
-        self._run(_bin("createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "mentormatch_test")
+        self._run(postgres_tool("createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "mentormatch_test")
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/mentormatch_test"
 
     def stop(self) -> None:
         try:
-            self._run(_bin("pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop")
+            self._run(postgres_tool("pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop")
         finally:
             shutil.rmtree(self.root, ignore_errors=True)
