@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import TfidfVectorizer
 
 from matching.config import FACTORS, MatchConfig
 from matching.geo import haversine_miles, zip_centroids
@@ -197,6 +196,9 @@ class FeatureModel:
         return np.divide(matrix, norms, out=np.zeros_like(matrix), where=norms > 0)
 
     def _build_text(self) -> None:
+        # Imported here, not with the module: see the note in learning.py.
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
         texts = [y.text for y in self.youth] + [m.text for m in self.mentors]
         self.vectorizer = TfidfVectorizer(stop_words="english", sublinear_tf=True)
         try:

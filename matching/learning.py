@@ -38,9 +38,6 @@ import time
 from dataclasses import asdict, dataclass, replace
 
 import numpy as np
-from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import roc_auc_score
-from sklearn.model_selection import StratifiedGroupKFold
 
 from matching.additive import FORMAT, AdditiveModel, wilson_interval
 from matching.config import FACTORS, MatchConfig
@@ -158,14 +155,27 @@ class LearnReport:
         return data
 
 
+# scikit-learn is imported where it is used, here and in features.py and pairfeatures.py: a web
+# process that never learns or vectorizes then starts without it (about 2 s less, with the SciPy
+# statistics and pandas it brings, and their memory).
+
+
+def _roc_auc(y: np.ndarray, score: np.ndarray) -> float:
+    from sklearn.metrics import roc_auc_score
+
+    return float(roc_auc_score(y, score))
+
+
 def _fit_weights(features: np.ndarray, outcomes: np.ndarray, random_state: int) -> np.ndarray:
+    from sklearn.linear_model import LogisticRegression
+
     model = LogisticRegression(random_state=random_state, max_iter=1000)
     model.fit(features, outcomes)
     return np.clip(model.coef_.ravel(), 0.0, None)
 
 
 def _auc(y: np.ndarray, score: np.ndarray) -> float | None:
-    return float(roc_auc_score(y, score)) if 0 < y.sum() < len(y) else None
+    return _roc_auc(y, score) if 0 < y.sum() < len(y) else None
 
 
 def _with_prior(table: PairTable, cohort: FeatureModel, cols: np.ndarray, prior: float) -> PairTable:
@@ -176,6 +186,8 @@ def _with_prior(table: PairTable, cohort: FeatureModel, cols: np.ndarray, prior:
 
 
 def _folds(y: np.ndarray, groups: np.ndarray, splits: int, random_state: int) -> list:
+    from sklearn.model_selection import StratifiedGroupKFold
+
     splitter = StratifiedGroupKFold(n_splits=splits, shuffle=True, random_state=random_state)
     return [(train, test) for train, test in splitter.split(np.zeros(len(y)), y, groups) if 0 < y[test].sum() < len(test)]
 
@@ -189,7 +201,7 @@ def _choose_penalty(table: PairTable, y: np.ndarray, groups: np.ndarray, prior: 
     aucs = np.zeros((len(folds), len(PENALTIES)))
     for f, (train, test) in enumerate(folds):
         path = fit_additive_path(table.take(train), y[train], prior, PENALTIES)
-        aucs[f] = [roc_auc_score(y[test], predict_logit(model, table.take(test))) for model in path]
+        aucs[f] = [_roc_auc(y[test], predict_logit(model, table.take(test))) for model in path]
     return PENALTIES[int(np.argmax(aucs.mean(axis=0)))]
 
 
@@ -351,9 +363,9 @@ def learn_weights(
         chosen.append(penalty)
         model = fit_additive(fold_table.take(train), y[train], prior, penalty)
         oof[test] = predict_logit(model, fold_table.take(test))
-        fold_aucs.append({"learned": float(roc_auc_score(y[test], oof[test])),
-                          "current": float(roc_auc_score(y[test], current[test]))})  # fmt: skip
-        reweighted_auc.append(roc_auc_score(y[test], factors[test] @ _fit_weights(factors[train], y[train], random_state)))
+        fold_aucs.append({"learned": _roc_auc(y[test], oof[test]),
+                          "current": _roc_auc(y[test], current[test])})  # fmt: skip
+        reweighted_auc.append(_roc_auc(y[test], factors[test] @ _fit_weights(factors[train], y[train], random_state)))
         brier_base.append(float(np.mean((prior - y[test]) ** 2)))
     tested = ~np.isnan(oof)
 

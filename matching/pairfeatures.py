@@ -61,8 +61,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import CountVectorizer
-from sklearn.utils.extmath import randomized_svd
 from threadpoolctl import threadpool_limits
 
 SETS = ("interests", "languages", "slots")
@@ -178,6 +176,9 @@ class CohortSets:
 def _char_tfidf(texts: list[str]) -> sp.csr_matrix | None:
     """``TfidfVectorizer(analyzer="char_wb", ngram_range=CHAR_NGRAMS, sublinear_tf=True).fit_transform(texts)``
     up to the order of its columns, built word by word (None when no text has a word)."""
+    # Imported here, not with the module: see the note in learning.py.
+    from sklearn.feature_extraction.text import CountVectorizer
+
     words: dict[str, int] = {}
     # As ``char_wb`` reads a text: lower case, split at white space.
     tokens = [text.lower().split() for text in texts]
@@ -222,6 +223,8 @@ def char_vectors(texts: list[str]) -> np.ndarray:
     ndarray of float64, shape (t, d), d <= CHAR_DIMENSIONS
         Rows of unit length or zero.
     """
+    from sklearn.utils.extmath import randomized_svd
+
     tfidf = _char_tfidf(texts)
     if tfidf is None:
         # No text has a word: every similarity is 0.
