@@ -39,14 +39,18 @@ def _mentor():
 
 
 # What an approval reads, in three statements: the youth with guardian and own account, the
-# program and the mentor's account joined in; then the consents and the mentor's clearances.
+# program and the mentor's account joined in (with the mentor's open matches and any ruled-out
+# pair beside them); then the consents and the mentor's clearances.
 CHECK_OPTIONS = (
     _application().joinedload(Application.youth, innerjoin=True).joinedload(Youth.guardian),
     _application().joinedload(Application.youth, innerjoin=True).joinedload(Youth.user),
     _application().joinedload(Application.program, innerjoin=True),
     _mentor().joinedload(Mentor.user, innerjoin=True),
-    _application().selectinload(Application.consents),
-    _mentor().selectinload(Mentor.clearances),
+    _application().joinedload(Application.consents),
+    _mentor().joinedload(Mentor.clearances),
+    # What only an expanded row shows: the approved row is shown folded.
+    so.defer(MatchProposal.alternatives, raiseload=True),
+    so.defer(MatchProposal.chance, raiseload=True),
 )
 
 
@@ -58,44 +62,76 @@ def _is_sqlite() -> bool:
     return db.session.get_bind().dialect.name == "sqlite"
 
 
-def lock_for_approval(mentor_id: int, application_id: int) -> None:
+def lock_for_approval(mentor_id: int, application_id: int, actor: User) -> None:
     """Hold the mentor and the youth's application until commit: row locks on PostgreSQL, the
     single write lock on SQLite (which lets one writer in at a time, so the count of a mentor's
-    matches and the insert of a new one are one step another writer waits for)."""
+    matches and the insert of a new one are one step another writer waits for). The order is
+    `_lock_mentor_of`'s: mentor, then application."""
     if not _is_sqlite():
-        # FOR NO KEY UPDATE: approvals for one mentor queue behind each other, while rows that
-        # merely point at the mentor (a do-not-match pair, a match) can still be inserted.
-        # Two proposals for one youth name two mentors, so the mentor's lock alone would let
-        # both be approved at once: the application is taken next. Mentor first, then
-        # application, on every path: no two approvals can wait on each other in a circle.
         db.session.execute(sa.select(Mentor.id).where(Mentor.id == mentor_id).with_for_update(key_share=True))
-    lock_application(application_id)
+    lock_application(application_id, actor)
 
 
-def lock_application(application_id: int) -> None:
+def _lock_mentor_of(proposal_id: int) -> tuple[int, int]:
+    """The proposal's mentor and application, with the mentor's row held on PostgreSQL: one statement.
+
+    FOR NO KEY UPDATE: approvals for one mentor queue behind each other, while rows that merely
+    point at the mentor (a do-not-match pair, a match) can still be inserted. Two proposals for
+    one youth name two mentors, so the mentor's lock alone would let both be approved at once:
+    the application is taken next. Mentor first, then application, on every path: no two
+    approvals can wait on each other in a circle.
+    """
+    pair = sa.select(MatchProposal.mentor_id, MatchProposal.application_id).where(MatchProposal.id == proposal_id)
+    if not _is_sqlite():
+        pair = pair.join(Mentor, Mentor.id == MatchProposal.mentor_id).with_for_update(of=Mentor, key_share=True)
+    mentor_id, application_id = db.session.execute(pair).one()
+    return mentor_id, application_id
+
+
+def lock_application(application_id: int, actor: User) -> None:
     """Hold the youth's application until commit, so a rejection, swap or rule-out cannot cross an
     approval of the same youth: it waits for the approval and then sees its outcome.
 
     Only the application is taken (never a mentor after it), so these never wait on an
-    approval in a circle. Anything read before the lock may be stale: it is read again under it.
+    approval in a circle. Anything read before the lock may be stale: it is read again under it,
+    all but the actor's own account, which a decision reads only for its id.
     """
     if _is_sqlite():
         db.session.connection().exec_driver_sql("BEGIN IMMEDIATE")
     else:
         db.session.execute(sa.select(Application.id).where(Application.id == application_id)
                            .with_for_update(key_share=True))
-    db.session.expire_all()
+    # By identity key: the actor is often the request's current_user, a stand-in for the object.
+    actor_key = sa.inspect(User).identity_key_from_primary_key((actor.id,))
+    for key, loaded in list(db.session.identity_map.items()):
+        if key != actor_key:
+            db.session.expire(loaded)
 
 
 def open_matches(mentor_id: int) -> int:
-    return db.session.scalar(
-        sa.select(sa.func.count(Match.id))
-        .where(Match.mentor_id == mentor_id, Match.status.in_(OPEN_MATCH_STATUSES))
-    ) or 0
+    return db.session.scalar(sa.select(_taken(mentor_id))) or 0
 
 
-def approval_problem(proposal: MatchProposal) -> Optional[str]:
-    """Why this proposal cannot be approved right now, in words; None when it can."""
+def _taken(mentor_id) -> sa.ScalarSelect:
+    """The mentor's open matches, as a column another select can carry."""
+    return (sa.select(sa.func.count(Match.id))
+            .where(Match.mentor_id == mentor_id, Match.status.in_(OPEN_MATCH_STATUSES)).scalar_subquery())
+
+
+def _ruled_out(youth_id, mentor_id) -> sa.ScalarSelect:
+    """A standing do-not-match pair of this youth and mentor, if any, as a column."""
+    return (sa.select(DoNotMatch.id)
+            .where(DoNotMatch.youth_id == youth_id, DoNotMatch.mentor_id == mentor_id,
+                   DoNotMatch.lifted_at.is_(None))
+            .limit(1).scalar_subquery())
+
+
+def approval_problem(proposal: MatchProposal, taken: int, ruled_out: Optional[int]) -> Optional[str]:
+    """Why this proposal cannot be approved right now, in words; None when it can.
+
+    `taken` is the mentor's open matches and `ruled_out` the id of a standing do-not-match pair
+    of the two, both read under the locks.
+    """
     application, mentor = proposal.application, proposal.mentor
     youth = application.youth
     if proposal.status is not ProposalStatus.PENDING:
@@ -107,20 +143,15 @@ def approval_problem(proposal: MatchProposal) -> Optional[str]:
         return f"{youth.full_name} has no confirmed guardian consent on file."
     if not mentor.can_be_matched():
         return f"{mentor.user.full_name} is no longer cleared: {' '.join(mentor.clearance_problems())}"
-    taken = open_matches(mentor.id)
     if taken >= mentor.capacity:
         return f"{mentor.user.full_name} has no free place ({taken} of {mentor.capacity} taken)."
-    ruled_out = db.session.scalar(
-        sa.select(DoNotMatch).where(DoNotMatch.youth_id == youth.id, DoNotMatch.mentor_id == mentor.id,
-                                    DoNotMatch.lifted_at.is_(None))
-    )
     if ruled_out is not None:
-        return f"This pair is ruled out: {ruled_out.description}"
+        return f"This pair is ruled out: {db.session.get(DoNotMatch, ruled_out).description}"
     return None
 
 
-def _approve_locked(proposal: MatchProposal, actor: User) -> Match:
-    problem = approval_problem(proposal)
+def _approve_locked(proposal: MatchProposal, actor: User, taken: int, ruled_out: Optional[int]) -> Match:
+    problem = approval_problem(proposal, taken, ruled_out)
     if problem:
         db.session.rollback()
         raise DecisionRefused(problem)
@@ -132,31 +163,44 @@ def _approve_locked(proposal: MatchProposal, actor: User) -> Match:
                  mentor_id=proposal.mentor_id, proposal_id=proposal.id)
     proposal.application.move_to(ApplicationStatus.PROPOSED, actor,
                                  f"Mentor proposed: {proposal.mentor.user.first_name}")
-    db.session.commit()
+    _commit_keeping_loaded()
     return match
+
+
+def _commit_keeping_loaded() -> None:
+    """Commit without expiring what the session holds: it was read under the decision's locks and
+    written by it, so the row shown after the decision is drawn from it without reading it again."""
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
 
 
 def approve(proposal_id: int, actor: User) -> Match:
     """Approve a pending proposal after re-checking it; raise DecisionRefused when it no longer holds.
 
-    The family and the mentor are e-mailed after commit, by the event's consequences.
+    The family and the mentor are e-mailed after commit, by the event's consequences. The match's
+    proposal comes back loaded (youth, mentor, program), ready to be shown.
     """
-    mentor_id, application_id = db.session.execute(
-        sa.select(MatchProposal.mentor_id, MatchProposal.application_id)
-        .where(MatchProposal.id == proposal_id)
-    ).one()
-    lock_for_approval(mentor_id, application_id)
-    proposal = db.session.scalar(sa.select(MatchProposal).where(MatchProposal.id == proposal_id)
-                                 .options(*CHECK_OPTIONS))
+    mentor_id, application_id = _lock_mentor_of(proposal_id)
+    lock_application(application_id, actor)
+    youth = sa.select(Application.youth_id).where(Application.id == MatchProposal.application_id)
+    proposal, taken, ruled_out = db.session.execute(
+        sa.select(MatchProposal, _taken(MatchProposal.mentor_id),
+                  _ruled_out(youth.correlate(MatchProposal).scalar_subquery(), MatchProposal.mentor_id))
+        .where(MatchProposal.id == proposal_id).options(*CHECK_OPTIONS)
+    ).unique().one()
     if proposal.mentor_id != mentor_id:
         db.session.rollback()
         raise DecisionRefused("The proposal changed while you were deciding; look again.")
-    return _approve_locked(proposal, actor)
+    return _approve_locked(proposal, actor, taken, ruled_out)
 
 
 def reject(proposal: MatchProposal, actor: User, reason: str) -> None:
     """Turn a pending proposal down; the youth stays on the waitlist for the next run."""
-    lock_application(proposal.application_id)
+    lock_application(proposal.application_id, actor)
     _reject_locked(proposal, actor, reason)
     db.session.commit()
 
@@ -174,7 +218,7 @@ def _reject_locked(proposal: MatchProposal, actor: User, reason: str) -> None:
 
 def swap(proposal: MatchProposal, actor: User, mentor_id: int) -> None:
     """Point a pending proposal at one of its alternatives; the old mentor becomes an alternative."""
-    lock_application(proposal.application_id)
+    lock_application(proposal.application_id, actor)
     _refuse_unless_pending(proposal)
     chosen = next((a for a in proposal.alternatives if a["mentor_id"] == mentor_id), None)
     if chosen is None:
@@ -198,23 +242,26 @@ def hand_pick(application: Application, run_id: Optional[int], mentor_id: int, a
         raise DecisionRefused("That mentor does not serve this program.")
     if candidate.excluded_by:
         raise DecisionRefused(f"{candidate.mentor.user.full_name} cannot be matched: {candidate.excluded_by}.")
-    application_id, score, reasons = application.id, candidate.score, candidate.reasons
+    application_id, youth_id = application.id, application.youth_id
+    score, reasons = candidate.score, candidate.reasons
     db.session.rollback()
-    lock_for_approval(mentor_id, application_id)
+    lock_for_approval(mentor_id, application_id, actor)
     proposal = MatchProposal(run_id=run_id, application_id=application_id, mentor_id=mentor_id,
                              score=min(max(score, 0.0), 1.0), reasons=reasons, alternatives=[])
     db.session.add(proposal)
     db.session.flush()
     record_audit(actor, "proposal.hand_pick", proposal, application_id=application_id,
                  mentor_id=mentor_id)
-    return _approve_locked(proposal, actor)
+    taken, ruled_out = db.session.execute(
+        sa.select(_taken(mentor_id), _ruled_out(youth_id, mentor_id))).one()
+    return _approve_locked(proposal, actor, taken, ruled_out)
 
 
 def rule_out(youth_id: int, mentor_id: int, reason: str, actor: User,
              proposal: Optional[MatchProposal] = None) -> DoNotMatch:
     """Record a do-not-match pair; a pending proposal for that pair is rejected with the same reason."""
     if proposal is not None:
-        lock_application(proposal.application_id)
+        lock_application(proposal.application_id, actor)
     pair = db.session.scalar(sa.select(DoNotMatch).where(DoNotMatch.youth_id == youth_id,
                                                          DoNotMatch.mentor_id == mentor_id,
                                                          DoNotMatch.lifted_at.is_(None)))

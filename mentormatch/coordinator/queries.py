@@ -353,14 +353,17 @@ class ProposalView:
         return json.loads(self.reasons) if isinstance(self.reasons, str) else self.reasons
 
     @classmethod
-    def of(cls, proposal: MatchProposal) -> "ProposalView":
+    def of(cls, proposal: MatchProposal, expanded: bool = True) -> "ProposalView":
+        """The row of a loaded proposal; folded, without what only an expanded row shows."""
         youth, mentor = proposal.application.youth, proposal.mentor
-        return cls(id=proposal.id, run_id=proposal.run_id, application_id=proposal.application_id,
+        view = cls(id=proposal.id, run_id=proposal.run_id, application_id=proposal.application_id,
                    status=proposal.status, score=proposal.score,
                    youth=ListedYouth(youth.first_name, youth.last_name, youth.date_of_birth, youth.goals or ""),
                    mentor_name=mentor.user.full_name, mentor_bio=mentor.bio or "", reasons=proposal.reasons,
-                   decided_at=proposal.decided_at, decision_reason=proposal.decision_reason,
-                   chance=proposal.chance, alternatives=proposal.alternatives or [])
+                   decided_at=proposal.decided_at, decision_reason=proposal.decision_reason)
+        if expanded:
+            view.chance, view.alternatives = proposal.chance, proposal.alternatives or []
+        return view
 
 
 class RowPagination(Pagination):

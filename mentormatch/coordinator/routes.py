@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Callable
 
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -366,7 +365,7 @@ def run_status(run_id: int):
 
 def _row(proposal: MatchProposal, expanded: bool = False, message: str = "", category: str = "success"):
     """The proposal's row; after a decision, with the run's counts swapped out of band."""
-    context = {"p": queries.ProposalView.of(proposal), "expanded": expanded, "message": message,
+    context = {"p": queries.ProposalView.of(proposal, expanded), "expanded": expanded, "message": message,
                "category": category, "approve_form": ApproveForm()}
     if expanded:
         ids = [a["mentor_id"] for a in proposal.alternatives]
@@ -377,13 +376,13 @@ def _row(proposal: MatchProposal, expanded: bool = False, message: str = "", cat
     return render_template("coordinator/_proposal_row.html", **context)
 
 
-def _after_decision(proposal_id: int, message: str | Callable[[MatchProposal], str], category: str,
-                    expanded: bool = False):
-    """The row after a decision, or back to the list; `message` may be written from the proposal as
-    loaded again here (after commit, anything read before is stale and would be read once more)."""
-    proposal = get_proposal_or_404(proposal_id)
-    if callable(message):
-        message = message(proposal)
+def _after_decision(proposal_id: int, message: str, category: str, expanded: bool = False):
+    """The row after a decision, read again (after commit, anything read before is stale)."""
+    return _decided(get_proposal_or_404(proposal_id), message, category, expanded)
+
+
+def _decided(proposal: MatchProposal, message: str, category: str, expanded: bool = False):
+    """The proposal's row with the decision's message, or back to the list with it flashed."""
     if is_htmx():
         return _row(proposal, expanded=expanded, message=message, category=category)
     flash(message, category)
@@ -413,13 +412,15 @@ def approve_proposal(proposal_id: int):
     if not ApproveForm().validate_on_submit():
         abort(400)
     try:
-        decisions.approve(proposal_id, current_user)
+        match = decisions.approve(proposal_id, current_user)
     except NoResultFound:
         abort(404)
     except decisions.DecisionRefused as refused:
         return _after_decision(proposal_id, f"Not approved: {refused}", "error")
-    return _after_decision(proposal_id, lambda p: f"Approved. {p.application.youth.first_name}'s family "
-                           "and the mentor have been e-mailed.", "success")
+    # The approval's own proposal, as it committed it: no second read.
+    proposal = match.proposal
+    return _decided(proposal, f"Approved. {proposal.application.youth.first_name}'s family "
+                    "and the mentor have been e-mailed.", "success")
 
 
 @bp.route("/proposals/<int:proposal_id>/reject", methods=["POST"])
