@@ -18,6 +18,7 @@ from mentormatch.models import (
     MatchingRun,
     MatchProposal,
     MatchStatus,
+    PairSource,
     ProposalStatus,
     Role,
     utcnow,
@@ -113,11 +114,17 @@ def leave_waitlist(_mentor, scene):
     scene[1].move_to(ApplicationStatus.WITHDRAWN, None, "Family moved away")
 
 
+def rule_out_pair(mentor, scene):
+    db.session.add(DoNotMatch(youth_id=scene[1].youth_id, mentor_id=mentor.id, reason="Neighbours of the family",
+                              source=PairSource.COORDINATOR))
+
+
 @pytest.mark.parametrize("change, message", [
     (lapse_background_check, "no longer cleared"),
     (fill_capacity, "no free place (1 of 1 taken)"),
     (withdraw_consent, "no confirmed guardian consent on file"),
     (leave_waitlist, "not waiting for a mentor"),
+    (rule_out_pair, "This pair is ruled out: ruled out by staff on"),
 ])
 def test_approval_is_rechecked_at_the_moment_of_approving(browser, coordinator, scene, change, message):
     _, application, dana, _, proposal = scene
@@ -132,6 +139,24 @@ def test_approval_is_rechecked_at_the_moment_of_approving(browser, coordinator, 
     assert proposal.status is ProposalStatus.PENDING
     assert application.status is status_before
     assert db.session.scalar(sa.select(sa.func.count(Match.id)).where(Match.proposal_id == proposal.id)) == 0
+
+
+def test_pairs_ruled_out_for_another_youth_or_lifted_do_not_stop_an_approval(browser, coordinator, scene):
+    _, application, dana, omar, proposal = scene
+    other = make_youth(15)
+    lifted = DoNotMatch(youth_id=application.youth_id, mentor_id=dana.id, reason="Mix-up, since cleared up",
+                        source=PairSource.COORDINATOR)
+    db.session.add_all([lifted, DoNotMatch(youth_id=other.id, mentor_id=dana.id, reason="Cousin",
+                                           source=PairSource.COORDINATOR),
+                        DoNotMatch(youth_id=application.youth_id, mentor_id=omar.id, reason="Neighbours",
+                                   source=PairSource.FAMILY)])
+    db.session.flush()
+    lifted.lift(coordinator, "Checked with the family")
+    db.session.commit()
+    body = approve(browser, proposal.id).get_data(as_text=True)
+    assert "Approved. Lucia" in body and "Not approved" not in body
+    db.session.expire_all()
+    assert proposal.status is ProposalStatus.APPROVED
 
 
 def test_an_approved_proposal_cannot_be_approved_twice(browser, coordinator, scene):
