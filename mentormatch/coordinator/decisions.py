@@ -25,7 +25,6 @@ from mentormatch.models import (
     PairSource,
     ProposalStatus,
     User,
-    Youth,
     record_audit,
 )
 
@@ -38,15 +37,13 @@ def _mentor():
     return so.joinedload(MatchProposal.mentor, innerjoin=True)
 
 
-# What an approval reads, in three statements: the youth with guardian and own account, the
-# program and the mentor's account joined in (with the mentor's open matches and any ruled-out
-# pair beside them); then the consents and the mentor's clearances.
+# What an approval reads, in one statement: the youth, the mentor's account, the consents and
+# the mentor's clearances joined in, with the mentor's open matches and any ruled-out pair beside
+# them. The e-mails that follow are written by the event's consequences, which read their own.
 CHECK_OPTIONS = (
-    _application().joinedload(Application.youth, innerjoin=True).joinedload(Youth.guardian),
-    _application().joinedload(Application.youth, innerjoin=True).joinedload(Youth.user),
-    _application().joinedload(Application.program, innerjoin=True),
-    _mentor().joinedload(Mentor.user, innerjoin=True),
+    _application().joinedload(Application.youth, innerjoin=True),
     _application().joinedload(Application.consents),
+    _mentor().joinedload(Mentor.user, innerjoin=True),
     _mentor().joinedload(Mentor.clearances),
     # What only an expanded row shows: the approved row is shown folded.
     so.defer(MatchProposal.alternatives, raiseload=True),
