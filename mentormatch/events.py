@@ -126,6 +126,9 @@ def stuck_events(limit: int = 50) -> list[DomainEvent]:
     ))
 
 
+_NEWEST = sa.select(sa.func.max(DomainEvent.id))
+
+
 def newest_event_id() -> int:
     """The id of the newest event: a change anywhere moves it, on every server alike."""
-    return db.session.scalar(sa.select(sa.func.max(DomainEvent.id))) or 0
+    return db.session.scalar(_NEWEST) or 0

@@ -86,17 +86,24 @@ def log_in(user: User, remember: bool = False) -> LoginSession:
     return login
 
 
+# Built once, as every request runs it: a statement keeps its cache key, so a request skips
+# walking the statement to find its compiled form.
+_SESSION_USER = (sa.select(User, LoginSession).join(LoginSession, LoginSession.user_id == User.id)
+                 .where(User.id == sa.bindparam("user_id"), LoginSession.token_hash == sa.bindparam("token_hash")))
+
+_ACTIVE_SESSIONS = (sa.select(LoginSession)
+                    .where(LoginSession.user_id == sa.bindparam("user_id"), LoginSession.revoked_at.is_(None),
+                           LoginSession.created_at > sa.bindparam("since"))
+                    .order_by(LoginSession.last_seen_at.desc(), LoginSession.id.desc()))
+
+
 @login_manager.user_loader
 def load_user(user_id: str) -> Optional[User]:
     """The user of a live session: not ended, not expired, the account active and unchanged."""
     ident, version, token = (user_id.split(":") + ["", ""])[:3]
     if not ident.isdigit() or not version.isdigit() or not token:
         return None
-    row = db.session.execute(
-        sa.select(User, LoginSession)
-        .join(LoginSession, LoginSession.user_id == User.id)
-        .where(User.id == int(ident), LoginSession.token_hash == LoginSession.hash(token))
-    ).first()
+    row = db.session.execute(_SESSION_USER, {"user_id": int(ident), "token_hash": LoginSession.hash(token)}).first()
     if row is None:
         return None
     user, login = row
@@ -115,12 +122,7 @@ def load_user(user_id: str) -> Optional[User]:
 
 def active_sessions(user: User) -> list[LoginSession]:
     """The user's sessions that still work, most recently seen first."""
-    return list(db.session.scalars(
-        sa.select(LoginSession)
-        .where(LoginSession.user_id == user.id, LoginSession.revoked_at.is_(None),
-               LoginSession.created_at > utcnow() - _max_age())
-        .order_by(LoginSession.last_seen_at.desc(), LoginSession.id.desc())
-    ))
+    return list(db.session.scalars(_ACTIVE_SESSIONS, {"user_id": user.id, "since": utcnow() - _max_age()}))
 
 
 def revoke_sessions(user: User, except_current: bool = False) -> int:

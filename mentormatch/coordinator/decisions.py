@@ -78,10 +78,8 @@ def _lock_mentor_of(proposal_id: int) -> tuple[int, int]:
     the application is taken next. Mentor first, then application, on every path: no two
     approvals can wait on each other in a circle.
     """
-    pair = sa.select(MatchProposal.mentor_id, MatchProposal.application_id).where(MatchProposal.id == proposal_id)
-    if not _is_sqlite():
-        pair = pair.join(Mentor, Mentor.id == MatchProposal.mentor_id).with_for_update(of=Mentor, key_share=True)
-    mentor_id, application_id = db.session.execute(pair).one()
+    pair = _PAIR if _is_sqlite() else _PAIR_WITH_MENTOR_LOCK
+    mentor_id, application_id = db.session.execute(pair, {"proposal_id": proposal_id}).one()
     return mentor_id, application_id
 
 
@@ -96,8 +94,7 @@ def lock_application(application_id: int, actor: User) -> None:
     if _is_sqlite():
         db.session.connection().exec_driver_sql("BEGIN IMMEDIATE")
     else:
-        db.session.execute(sa.select(Application.id).where(Application.id == application_id)
-                           .with_for_update(key_share=True))
+        db.session.execute(_APPLICATION_LOCK, {"application_id": application_id})
     # By identity key: the actor is often the request's current_user, a stand-in for the object.
     actor_key = sa.inspect(User).identity_key_from_primary_key((actor.id,))
     for key, loaded in list(db.session.identity_map.items()):
@@ -179,20 +176,31 @@ def approve(proposal_id: int, actor: User) -> Match:
     """Approve a pending proposal after re-checking it; raise DecisionRefused when it no longer holds.
 
     The family and the mentor are e-mailed after commit, by the event's consequences. The match's
-    proposal comes back loaded (youth, mentor, program), ready to be shown.
+    proposal comes back loaded (youth, mentor and account), ready to be shown.
     """
     mentor_id, application_id = _lock_mentor_of(proposal_id)
     lock_application(application_id, actor)
-    youth = sa.select(Application.youth_id).where(Application.id == MatchProposal.application_id)
-    proposal, taken, ruled_out = db.session.execute(
-        sa.select(MatchProposal, _taken(MatchProposal.mentor_id),
-                  _ruled_out(youth.correlate(MatchProposal).scalar_subquery(), MatchProposal.mentor_id))
-        .where(MatchProposal.id == proposal_id).options(*CHECK_OPTIONS)
-    ).unique().one()
+    proposal, taken, ruled_out = db.session.execute(_APPROVAL_READ, {"proposal_id": proposal_id}).unique().one()
     if proposal.mentor_id != mentor_id:
         db.session.rollback()
         raise DecisionRefused("The proposal changed while you were deciding; look again.")
     return _approve_locked(proposal, actor, taken, ruled_out)
+
+
+# An approval's statements, built once: a statement keeps its cache key, so each approval skips
+# walking the statement and its loader options to find its compiled form.
+_PAIR = (sa.select(MatchProposal.mentor_id, MatchProposal.application_id)
+         .where(MatchProposal.id == sa.bindparam("proposal_id")))
+_PAIR_WITH_MENTOR_LOCK = (_PAIR.join(Mentor, Mentor.id == MatchProposal.mentor_id)
+                          .with_for_update(of=Mentor, key_share=True))
+_APPLICATION_LOCK = (sa.select(Application.id).where(Application.id == sa.bindparam("application_id"))
+                     .with_for_update(key_share=True))
+_APPROVAL_READ = (
+    sa.select(MatchProposal, _taken(MatchProposal.mentor_id),
+              _ruled_out(sa.select(Application.youth_id).where(Application.id == MatchProposal.application_id)
+                         .correlate(MatchProposal).scalar_subquery(), MatchProposal.mentor_id))
+    .where(MatchProposal.id == sa.bindparam("proposal_id")).options(*CHECK_OPTIONS)
+)
 
 
 def reject(proposal: MatchProposal, actor: User, reason: str) -> None:

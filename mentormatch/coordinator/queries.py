@@ -297,12 +297,13 @@ def proposal_counts(run_id: int) -> dict[str, int]:
     return dict(figures.cached("proposal counts", _count_proposals, run_id))
 
 
+_PROPOSALS_BY_STATUS = (sa.select(MatchProposal.status, sa.func.count(MatchProposal.id))
+                        .where(MatchProposal.run_id == sa.bindparam("run_id")).group_by(MatchProposal.status))
+
+
 def _count_proposals(run_id: int) -> dict[str, int]:
     counts = {s.value: 0 for s in ProposalStatus}
-    rows = db.session.execute(
-        sa.select(MatchProposal.status, sa.func.count(MatchProposal.id))
-        .where(MatchProposal.run_id == run_id).group_by(MatchProposal.status)
-    )
+    rows = db.session.execute(_PROPOSALS_BY_STATUS, {"run_id": run_id})
     for status, n in rows:
         counts[status.value] = n
     return counts
