@@ -74,6 +74,10 @@ def init_app(app: Flask) -> None:
 
 def cached(name: str, compute: Callable[..., Any], *args: Hashable) -> Any:
     """`compute(*args)`, or the value this server computed for the same arguments since the last change."""
+    if _changed_by_this_request():
+        # Nothing kept can hold, and keeping this value would cost a read of the stamp: a
+        # decision's response shows the figures once; the next page keeps them.
+        return compute(*args)
     store: FigureStore = current_app.extensions[_KEY]
     stamp = _stamp()
     key = (name, *args)
@@ -99,6 +103,10 @@ def fragment(key: Hashable, render: Callable[[], str]) -> Markup:
         html = str(render()).replace(token, TOKEN_STAND_IN)
         store.put(key, stamp, html)
     return Markup(html.replace(TOKEN_STAND_IN, token))
+
+
+def _changed_by_this_request() -> bool:
+    return has_request_context() and getattr(request, "figures_changed", False)
 
 
 def _stamp() -> tuple[date, Any]:
@@ -136,6 +144,8 @@ def _note_bulk_changes(state: so.ORMExecuteState) -> None:
 @sa.event.listens_for(so.Session, "after_commit")
 def _drop_after_commit(session: so.Session) -> None:
     if session.info.pop("figures_stale", False) and has_app_context():
+        if has_request_context():
+            request.figures_changed = True
         for key in (_KEY, _FRAGMENTS_KEY):
             store = current_app.extensions.get(key)
             if store is not None:

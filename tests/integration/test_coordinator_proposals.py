@@ -72,6 +72,8 @@ def test_approval_creates_the_match_moves_the_application_and_emails_family_and_
     assert response.status_code == 200
     assert f'id="proposal-{proposal.id}"' in body and "Approved" in body
     assert f'id="proposal-counts-{proposal.run_id}"' in body and 'hx-swap-oob="true"' in body
+    # The run's counts, swapped in place, already count the approval.
+    assert "<strong>0</strong> awaiting decision" in body and "<strong>1</strong> approved" in body
     db.session.expire_all()
     assert proposal.status is ProposalStatus.APPROVED and proposal.decided_by_id == coordinator.id
     match = db.session.scalar(sa.select(Match).where(Match.proposal_id == proposal.id))
