@@ -118,15 +118,17 @@ class StatusMachine:
     def can_move_to(self, status) -> bool:
         return status in self.TRANSITIONS[self.status]
 
-    def move_to(self, status, actor: Optional["User"], reason: str = "", **details: Any) -> None:
-        """Change status if the table allows it; audit it and record the domain event."""
+    def move_to(self, status, actor: Optional["User"], reason: str = "", at: Optional[datetime] = None,
+                **details: Any) -> None:
+        """Change status if the table allows it; audit it and record the domain event. `at` is
+        when the change happened, now by default (a change made with others gives them one time)."""
         if not self.can_move_to(status):
             raise TransitionError(
                 f"A {self.EVENT_PREFIX.replace('_', ' ')} that is {self.status.label.lower()} cannot "
                 f"become {status.label.lower()}."
             )
         before = self.status
-        now = utcnow()
+        now = at or utcnow()
         self.status = status
         self._entered(status, actor, reason, now)
         if getattr(self, "id", None) is None:

@@ -26,6 +26,7 @@ from mentormatch.models import (
     ProposalStatus,
     User,
     record_audit,
+    utcnow,
 )
 
 
@@ -149,10 +150,15 @@ def _approve_locked(proposal: MatchProposal, actor: User, taken: int, ruled_out:
     if problem:
         db.session.rollback()
         raise DecisionRefused(problem)
-    proposal.move_to(ProposalStatus.APPROVED, actor)
+    now = utcnow()
+    # The match goes in first, alone, for its id: the audit trail and the events then all go in at
+    # commit, in one flush, rather than some in a flush of their own to wait for that id.
     match = Match(application_id=proposal.application_id, mentor_id=proposal.mentor_id,
                   proposal=proposal, status=MatchStatus.AWAITING_FIRST_MEETING,
-                  approved_by_id=actor.id, approved_at=proposal.decided_at)
+                  approved_by_id=actor.id, approved_at=now)
+    db.session.add(match)
+    db.session.flush()
+    proposal.move_to(ProposalStatus.APPROVED, actor, at=now)
     record_audit(actor, "match.create", match, application_id=proposal.application_id,
                  mentor_id=proposal.mentor_id, proposal_id=proposal.id)
     proposal.application.move_to(ApplicationStatus.PROPOSED, actor,

@@ -84,8 +84,11 @@ def test_approval_creates_the_match_moves_the_application_and_emails_family_and_
     assert "Dana" in family.get_content() and "Nguyen" not in family.get_content()
     [mentor] = smtp.inbox.to("dana@example.org")
     assert "Lucia S." in mentor.get_content()
-    actions = set(db.session.scalars(sa.select(AuditEvent.action)))
-    assert {"proposal.approved", "match.create", "application.proposed"} <= actions
+    # The trail tells it in order; the match was approved when the proposal was.
+    trail = db.session.scalars(sa.select(AuditEvent.action).where(AuditEvent.action.in_(
+        ["proposal.approved", "match.create", "application.proposed"])).order_by(AuditEvent.id)).all()
+    assert trail == ["proposal.approved", "match.create", "application.proposed"]
+    assert match.approved_at == proposal.decided_at
 
 
 def test_approval_without_javascript_redirects_back_to_the_run(browser, coordinator, scene):
