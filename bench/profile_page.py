@@ -3,7 +3,7 @@
 Seeds a throwaway PostgreSQL the way `bench/load.py` does (smaller by default), builds the app
 with the production settings the load benchmark's servers use, logs the coordinator in, and
 calls the WSGI app directly (no test client, no server) so that what is timed is the app's own
-work. Prints the time per request, a breakdown by where it goes (session and user loading, SQL,
+work. Prints the time per request, the CPU per request of this process and of PostgreSQL, a breakdown by where it goes (session and user loading, SQL,
 templates, CSRF, translations, URL building, ...), and the functions with the most time of their own.
 
     .venv/bin/python bench/profile_page.py [--path /account/settings] [--requests 2000]
@@ -89,6 +89,20 @@ def log_in(app) -> tuple[str, str]:
     return "; ".join(f"{c.key}={c.value}" for c in client._cookies.values()), token
 
 
+def server_cpu_seconds(server: ThrowawayPostgres) -> float:
+    """CPU time (user and system) of the throwaway PostgreSQL: its postmaster and every process it started."""
+    postmaster = int((server.data / "postmaster.pid").read_text().split()[0])
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended while the folder was read
+            continue
+        if int(stat.parent.name) == postmaster or int(fields[1]) == postmaster:
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def category(filename: str, name: str) -> str:
     where = f"{filename}:{name}"
     for label, pattern in CATEGORIES:
@@ -126,7 +140,7 @@ def main() -> None:
             sys.exit(f"{path} answered {status}")
         if args.approve:
             proposals = iter(seeded["proposals"])
-            needed = 200 + 1 + 2 * args.requests
+            needed = 200 + 1 + 3 * args.requests
             if len(seeded["proposals"]) < needed:
                 sys.exit(f"--approve needs {needed} pending proposals; seed more youth and mentors")
 
@@ -156,6 +170,13 @@ def main() -> None:
         for _ in range(args.requests):
             call(app, environ_next())
         plain = (time.perf_counter() - started) / args.requests
+        # The same again, as CPU: this process's, and the database server's (both share the cores
+        # under load, so together they bound the requests per second two cores can serve).
+        cpu, server_cpu = time.process_time(), server_cpu_seconds(server)
+        for _ in range(args.requests):
+            call(app, environ_next())
+        cpu = (time.process_time() - cpu) / args.requests
+        server_cpu = (server_cpu_seconds(server) - server_cpu) / args.requests
 
         profile = cProfile.Profile()
         profile.enable()
@@ -172,6 +193,7 @@ def main() -> None:
         by_category[category(filename, name)] += own
     print(f"{path}: {plain * 1000:.2f} ms per request without the profiler ({len(body):,} bytes, "
           f"{args.requests} requests, {args.youth} youth, {args.mentors} mentors, PostgreSQL)")
+    print(f"CPU per request: {cpu * 1000:.2f} ms in this process, {server_cpu * 1000:.2f} ms in PostgreSQL")
     print(f"\n{len(statements)} statements per request (the pool's ping, BEGIN and ROLLBACK besides):")
     for statement in statements:
         print(f"  {statement}")
