@@ -132,6 +132,9 @@ def main() -> None:
 
         app = create_app({"MAIL_SERVER": ""})
         seeded = seed(app, args.youth, args.mentors)
+        # As bench/load.py does: planner statistics and a visibility map, as a database in service has.
+        with app.app_context(), db.engine.connect() as connection:
+            connection.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("VACUUM ANALYZE")
         path = args.path.format(run=seeded["run_id"], program=seeded["program_id"])
         cookie, token = log_in(app)
         environ = environ_for(path, cookie)
