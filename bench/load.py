@@ -154,6 +154,13 @@ def seed(app, youth_count: int, mentor_count: int) -> dict:
                 "run_status": run.status.value}
 
 
+def settle(app) -> None:
+    """Give the seeded tables what a database in service has, planner statistics and a visibility
+    map: freshly bulk-loaded tables have neither until autovacuum comes round."""
+    with app.app_context(), db.engine.connect() as connection:
+        connection.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("VACUUM ANALYZE")
+
+
 def wait_for(port: int, process: subprocess.Popen) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -256,10 +263,7 @@ def main() -> None:
         print(f"seeded {args.youth} youth, {args.mentors} mentors in {time.perf_counter() - started:.1f} s; "
               f"matching run {seeded['run_status']} in {seeded['run_seconds']:.1f} s with "
               f"{len(seeded['proposals'])} pending proposals")
-        # A database in service has planner statistics and a visibility map; freshly bulk-loaded
-        # tables have neither until autovacuum comes round, so give them both before measuring.
-        with app.app_context(), db.engine.connect() as connection:
-            connection.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("VACUUM ANALYZE")
+        settle(app)
         # The servers hand their jobs (an approval's e-mail) to a queue file of the run's own, which
         # no worker reads: what is measured is the request.
         env = dict(os.environ, DATABASE_URL=url, SECRET_KEY="load-benchmark-secret-key-0123456789abcdef",

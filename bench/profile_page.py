@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 import sqlalchemy as sa  # noqa: E402
 
-from bench.load import PASSWORD, seed  # noqa: E402
+from bench.load import PASSWORD, seed, settle  # noqa: E402
 from mentormatch.extensions import db  # noqa: E402
 from tests.support.pgserver import ThrowawayPostgres  # noqa: E402
 
@@ -132,9 +132,7 @@ def main() -> None:
 
         app = create_app({"MAIL_SERVER": ""})
         seeded = seed(app, args.youth, args.mentors)
-        # As bench/load.py does: planner statistics and a visibility map, as a database in service has.
-        with app.app_context(), db.engine.connect() as connection:
-            connection.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("VACUUM ANALYZE")
+        settle(app)
         path = args.path.format(run=seeded["run_id"], program=seeded["program_id"])
         cookie, token = log_in(app)
         environ = environ_for(path, cookie)
