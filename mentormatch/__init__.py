@@ -10,7 +10,7 @@ from flask_babel import get_locale, gettext
 from flask_login import current_user
 from werkzeug.routing import IntegerConverter
 
-from mentormatch import access, config, figures, security, static_files
+from mentormatch import access, config, figures, formkit, security, static_files
 from mentormatch.extensions import babel, csrf, db, limiter, login_manager, migrate
 from mentormatch.requests import MentorMatchRequest
 
@@ -37,6 +37,7 @@ def create_app(overrides: Optional[dict[str, Any]] = None) -> Flask:
     if not app.debug:
         logging.basicConfig(level=logging.INFO)
 
+    formkit.use_fast_html_params()
     db.init_app(app)
     figures.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
