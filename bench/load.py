@@ -5,7 +5,9 @@ matching run, serves the app with gunicorn (2 workers), and measures with wrk at
 connections: the coordinator dashboard, the proposals page, the waitlist and an approve
 action, then a bare "hello" app under the same gunicorn as the machine's ceiling. The
 account settings page, the lightest page behind the login, is measured too: it is the floor
-that session, user loading and the layout put under every logged-in page.
+that session, user loading and the layout put under every logged-in page. So is the least a
+logged-in page can cost with the chosen packages (`bench/login_floor.py`): what of the gap
+between the hello and the floor is the packages' own.
 
     .venv/bin/python bench/load.py [--youth 10000] [--mentors 2000] [--seconds 10]
         [--servers 2,3,4,2x4gthread] [--only floor]
@@ -43,6 +45,7 @@ from mentormatch.models import (  # noqa: E402
     Application, ApplicationStatus, Clearance, ClearanceKind, GuardianConsent, MatchFormat, Mentor,
     MentorStatus, Program, ProgramKind, Role, User, Youth, mentor_programs, utcnow,
 )
+from bench.login_floor import session_cookie  # noqa: E402
 from tests.support.pgserver import ThrowawayPostgres  # noqa: E402
 
 PASSWORD = "load-test-password"
@@ -151,7 +154,7 @@ def seed(app, youth_count: int, mentor_count: int) -> dict:
         pending = db.session.scalars(sa.select(MatchProposal.id).where(
             MatchProposal.run_id == run.id, MatchProposal.status == ProposalStatus.PENDING)).all()
         return {"program_id": program.id, "run_id": run.id, "proposals": pending, "run_seconds": seconds,
-                "run_status": run.status.value}
+                "run_status": run.status.value, "coordinator_id": coordinator.id}
 
 
 def settle(app) -> None:
@@ -297,6 +300,12 @@ def main() -> None:
                     rows.append(("approve action", wrk(base + "/", args.seconds, approve)))
             finally:
                 stop(process)
+            least, port = serve("bench.login_floor:app", env, workers, worker_class, threads)
+            try:
+                rows.append(("least logged-in page", wrk(f"http://127.0.0.1:{port}/", args.seconds, LUA_REPORT,
+                                                         session_cookie(env["SECRET_KEY"], seeded["coordinator_id"]))))
+            finally:
+                stop(least)
             hello, port = serve("bench.hello:app", env, workers, worker_class, threads)
             try:
                 ceiling = wrk(f"http://127.0.0.1:{port}/", args.seconds, LUA_REPORT)
