@@ -5,9 +5,11 @@ import logging
 from pathlib import Path
 from typing import Any, Optional
 
-from flask import Flask, current_app, has_request_context, request, session, url_for
+from flask import Flask, current_app, has_request_context, render_template, request, session, url_for
 from flask_babel import get_locale, gettext
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 from werkzeug.routing import IntegerConverter
 
 from mentormatch import access, config, figures, formkit, security, static_files
@@ -94,6 +96,7 @@ def create_app(overrides: Optional[dict[str, Any]] = None) -> Flask:
     app.jinja_env.globals["fixed_url"] = fixed_url
     app.jinja_env.globals["static_url"] = static_url
     app.jinja_env.globals["filter_args"] = filter_args
+    app.jinja_env.globals["site_header"] = site_header
 
     @app.context_processor
     def inject_helpers():
@@ -142,6 +145,23 @@ def static_url(filename: str) -> str:
     url = fixed_url("static", filename=filename)
     version = static_files.digest(current_app.static_folder, filename)
     return f"{url}?v={version}" if version else url
+
+
+def site_header() -> Markup:
+    """The layout's header (the menu's links and the log-out button), rendered once per role,
+    language and script root, and shown with this request's CSRF token.
+
+    Every page shows it, and its dozen links and labels cost a fifth of a light page's
+    rendering; nothing in it belongs to one person (`_site_header.html`).
+    """
+    role = current_user.role.value if current_user.is_authenticated else ""
+    key = (role, str(get_locale()), request.script_root)
+    headers = current_app.extensions.setdefault("mentormatch.site_headers", {})
+    token = generate_csrf()
+    html = headers.get(key)
+    if html is None:
+        html = headers[key] = render_template("_site_header.html").replace(token, figures.TOKEN_STAND_IN)
+    return Markup(html.replace(figures.TOKEN_STAND_IN, token))
 
 
 def filter_args(*names: str) -> dict[str, str]:
