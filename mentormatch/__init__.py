@@ -147,6 +147,10 @@ def static_url(filename: str) -> str:
     return f"{url}?v={version}" if version else url
 
 
+# Six roles and the visitor, in two languages, under one or two script roots: a few dozen at most.
+SITE_HEADERS_KEPT = 64
+
+
 def site_header() -> Markup:
     """The layout's header (the menu's links and the log-out button), rendered once per role,
     language and script root, and shown with this request's CSRF token.
@@ -160,6 +164,8 @@ def site_header() -> Markup:
     token = generate_csrf()
     html = headers.get(key)
     if html is None:
+        if len(headers) >= SITE_HEADERS_KEPT:
+            headers.clear()
         html = headers[key] = render_template("_site_header.html").replace(token, figures.TOKEN_STAND_IN)
     return Markup(html.replace(figures.TOKEN_STAND_IN, token))
 
