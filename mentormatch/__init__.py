@@ -155,8 +155,8 @@ def site_header() -> Markup:
     """The layout's header (the menu's links and the log-out button), rendered once per role,
     language and script root, and shown with this request's CSRF token.
 
-    Every page shows it, and its dozen links and labels cost a fifth of a light page's
-    rendering; nothing in it belongs to one person (`_site_header.html`).
+    Every page shows it, and rendering its dozen links and labels took about a sixth of the account
+    page's time in the app (bench/profile_page.py); nothing in it belongs to one person (`_site_header.html`).
     """
     role = current_user.role.value if current_user.is_authenticated else ""
     key = (role, str(get_locale()), request.script_root)
