@@ -117,12 +117,15 @@ def unresolved_concerns() -> list[CheckIn]:
     There are nearly always none, so a one-column probe comes first and the rows, with
     everything the dashboard shows of them, are loaded only when there is one.
     """
-    unresolved = sa.and_(CheckIn.safety_concern, CheckIn.safety_resolved_at.is_(None))
-    if db.session.scalar(sa.select(CheckIn.id).where(unresolved).limit(1)) is None:
+    if db.session.scalar(_ANY_UNRESOLVED) is None:
         return []
-    return list(db.session.scalars(
-        sa.select(CheckIn).where(unresolved).options(*CONCERN_OPTIONS).order_by(CheckIn.created_at)
-    ))
+    return list(db.session.scalars(_UNRESOLVED))
+
+
+# Built once, as the staff dashboard runs the probe on every view: a statement keeps its cache key.
+_UNRESOLVED_WHERE = sa.and_(CheckIn.safety_concern, CheckIn.safety_resolved_at.is_(None))
+_ANY_UNRESOLVED = sa.select(CheckIn.id).where(_UNRESOLVED_WHERE).limit(1)
+_UNRESOLVED = sa.select(CheckIn).where(_UNRESOLVED_WHERE).options(*CONCERN_OPTIONS).order_by(CheckIn.created_at)
 
 
 def cadence_counts() -> dict[str, int]:

@@ -42,8 +42,12 @@ from mentormatch.models import (
 )
 
 
+# Built once, as several pages run it on every view: a statement keeps its cache key.
+_ACTIVE_PROGRAMS = sa.select(Program).where(Program.is_active).order_by(Program.name)
+
+
 def active_programs() -> list[Program]:
-    return list(db.session.scalars(sa.select(Program).where(Program.is_active).order_by(Program.name)))
+    return list(db.session.scalars(_ACTIVE_PROGRAMS))
 
 
 @bp.route("/")
