@@ -55,6 +55,7 @@ COSINE_FEATURES = ("text_similarity", "text_char_similarity")
 def _finite_product() -> np.errstate:
     return np.errstate(invalid="ignore")
 
+
 class _Scratch(threading.local):
     """Arrays a thread reuses for the temporaries of the blocks it scores.
 
