@@ -5,7 +5,6 @@ the partner's view, the liaison learns only that.
 """
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from datetime import date
 from typing import Iterable, Optional
@@ -102,15 +101,13 @@ def referrals_with_stages(partner: Optional[Partner], for_staff: bool = False,
     return [(r, stage_of(r, matches, for_staff)) for r in referrals]
 
 
-def waiting_for_family(limit: int = 10) -> list[Referral]:
-    """The newest referrals whose family has not answered yet: the coordinator's dashboard lists them."""
-    return list(db.session.scalars(_waiting_for_family(limit)))
+def waiting_for_family() -> list[Referral]:
+    """The ten newest referrals whose family has not answered yet: the coordinator's dashboard lists them."""
+    return list(db.session.scalars(_WAITING_FOR_FAMILY))
 
 
-@functools.lru_cache(maxsize=8)
-def _waiting_for_family(limit: int) -> sa.Select:
-    # Built once per limit, as every view of the staff dashboard runs it: a statement keeps its
-    # cache key, so a view skips walking the statement and its loader options.
-    return (sa.select(Referral).where(Referral.status == ReferralStatus.INVITED)
-            .options(so.selectinload(Referral.partner), so.selectinload(Referral.programs))
-            .order_by(Referral.created_at.desc(), Referral.id.desc()).limit(limit))
+# Built once, as every view of the staff dashboard runs it: a statement keeps its cache key, so a
+# view skips walking the statement and its loader options.
+_WAITING_FOR_FAMILY = (sa.select(Referral).where(Referral.status == ReferralStatus.INVITED)
+                       .options(so.selectinload(Referral.partner), so.selectinload(Referral.programs))
+                       .order_by(Referral.created_at.desc(), Referral.id.desc()).limit(10))
