@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 from flask import Flask, current_app, has_request_context, render_template, request, session, url_for
 from flask_babel import get_locale, gettext
@@ -115,6 +115,23 @@ def create_app(overrides: Optional[dict[str, Any]] = None) -> Flask:
 _ROW_ID = 987654321  # stands in for the id while the URL's pattern is built
 
 
+# Built URLs and headers are kept per script root; a stream of odd script roots (a proxy's forwarded
+# prefix) empties a store rather than growing it.
+URLS_KEPT = 1024
+SITE_HEADERS_KEPT = 64  # six roles and the visitor, in two languages, under one or two script roots
+
+
+def _kept(store: str, key: tuple, make: Callable[[], str], limit: int) -> str:
+    """`make()`, kept in this app's `store` under `key`, at most `limit` entries."""
+    kept = current_app.extensions.setdefault(store, {})
+    value = kept.get(key)
+    if value is None:
+        if len(kept) >= limit:
+            kept.clear()
+        value = kept[key] = make()
+    return value
+
+
 def row_url(endpoint: str, **argument: int) -> str:
     """url_for for a list row: `endpoint`'s URL with its one id, built once per endpoint and script root.
 
@@ -122,21 +139,16 @@ def row_url(endpoint: str, **argument: int) -> str:
     time in URL building.
     """
     ((name, value),) = argument.items()
-    patterns = current_app.extensions.setdefault("mentormatch.row_urls", {})
-    key = (endpoint, name, request.script_root)
-    if key not in patterns:
-        patterns[key] = url_for(endpoint, **{name: _ROW_ID})
-    return patterns[key].replace(str(_ROW_ID), str(int(value)))
+    pattern = _kept("mentormatch.row_urls", (endpoint, name, request.script_root),
+                    lambda: url_for(endpoint, **{name: _ROW_ID}), URLS_KEPT)
+    return pattern.replace(str(_ROW_ID), str(int(value)))
 
 
 def fixed_url(endpoint: str, **values: str) -> str:
     """url_for for a link that is the same on every page (the layout's menu, its stylesheets), built
     once per script root rather than on every request."""
-    urls = current_app.extensions.setdefault("mentormatch.fixed_urls", {})
-    key = (endpoint, request.script_root, *sorted(values.items()))
-    if key not in urls:
-        urls[key] = url_for(endpoint, **values)
-    return urls[key]
+    return _kept("mentormatch.fixed_urls", (endpoint, request.script_root, *sorted(values.items())),
+                 lambda: url_for(endpoint, **values), URLS_KEPT)
 
 
 def static_url(filename: str) -> str:
@@ -147,10 +159,6 @@ def static_url(filename: str) -> str:
     return f"{url}?v={version}" if version else url
 
 
-# Six roles and the visitor, in two languages, under one or two script roots: a few dozen at most.
-SITE_HEADERS_KEPT = 64
-
-
 def site_header() -> Markup:
     """The layout's header (the menu's links and the log-out button), rendered once per role,
     language and script root, and shown with this request's CSRF token.
@@ -159,15 +167,10 @@ def site_header() -> Markup:
     page's time in the app (bench/profile_page.py); nothing in it belongs to one person (`_site_header.html`).
     """
     role = current_user.role.value if current_user.is_authenticated else ""
-    key = (role, str(get_locale()), request.script_root)
-    headers = current_app.extensions.setdefault("mentormatch.site_headers", {})
     token = generate_csrf()
-    html = headers.get(key)
-    if html is None:
-        if len(headers) >= SITE_HEADERS_KEPT:
-            headers.clear()
-        html = headers[key] = render_template("_site_header.html").replace(token, figures.TOKEN_STAND_IN)
-    return Markup(html.replace(figures.TOKEN_STAND_IN, token))
+    html = _kept("mentormatch.site_headers", (role, str(get_locale()), request.script_root),
+                 lambda: figures.without_token(render_template("_site_header.html"), token), SITE_HEADERS_KEPT)
+    return figures.with_token(html, token)
 
 
 def filter_args(*names: str) -> dict[str, str]:

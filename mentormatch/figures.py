@@ -100,8 +100,18 @@ def fragment(key: Hashable, render: Callable[[], str]) -> Markup:
     token = generate_csrf()
     found, html = store.get(key, stamp)
     if not found:
-        html = str(render()).replace(token, TOKEN_STAND_IN)
+        html = without_token(render(), token)
         store.put(key, stamp, html)
+    return with_token(html, token)
+
+
+def without_token(html: str, token: str) -> str:
+    """Rendered HTML fit to keep: this browser's CSRF `token` replaced by the stand-in."""
+    return str(html).replace(token, TOKEN_STAND_IN)
+
+
+def with_token(html: str, token: str) -> Markup:
+    """Kept HTML (from `without_token`) as this request shows it: with its own CSRF `token`."""
     return Markup(html.replace(TOKEN_STAND_IN, token))
 
 

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from mentormatch import SITE_HEADERS_KEPT
+from mentormatch import SITE_HEADERS_KEPT, URLS_KEPT
 from mentormatch.models import Role
 from tests.builders import PASSWORD, make_user
 from tests.conftest import Browser
@@ -77,3 +77,15 @@ def test_headers_kept_stay_few_however_many_places_the_site_is_mounted_at(app):
         page = visitor.get("/", base_url=f"http://mentormatch.test/county{n}/").get_data(as_text=True)
         assert f'href="/county{n}/account/login"' in header(page)
         assert len(app.extensions["mentormatch.site_headers"]) <= SITE_HEADERS_KEPT
+
+
+def test_links_kept_stay_few_however_many_places_the_site_is_mounted_at(app):
+    visitor = app.test_client()
+    visitor.get("/", base_url="http://mentormatch.test/county0/")
+    per_mount = len(app.extensions["mentormatch.fixed_urls"])
+    assert per_mount > 0
+    # Enough mount points to pass the limit twice over: each page still links under its own root.
+    for n in range(1, 2 * URLS_KEPT // per_mount + 2):
+        page = visitor.get("/", base_url=f"http://mentormatch.test/county{n}/").get_data(as_text=True)
+        assert f'href="/county{n}/static/' in page and f'href="/county{n}/account/login"' in page
+        assert len(app.extensions["mentormatch.fixed_urls"]) <= URLS_KEPT
