@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from matching import Mentor, Youth
+from matching.csvio import read_mentors, read_youth
 from matching.synthetic import synthetic_mentors, synthetic_youth
 
 SPEED_DATING = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "speed-dating" / "speed-dating.csv"
@@ -108,3 +109,17 @@ def planted(n_youth: int = 3000, n_mentors: int = 400, n_pairs: int = 12000, see
     outcomes = (rng.random(n_pairs) < 1.0 / (1.0 + np.exp(-logit))).astype(int)
     pairs = [(youth[a].id, mentors[b].id) for a, b in zip(i, j)]
     return youth, mentors, pairs, outcomes, np.array([mentors[b].id for b in j])
+
+
+def from_files(youth_csv: Path, mentors_csv: Path, pairs_csv: Path):
+    """Labelled pairs kept in files: profiles in the engine's CSV format (``python -m matching
+    --help``) and a pairs file with the columns ``youth_id``, ``mentor_id`` and ``outcome`` (0 or 1)."""
+    youth, mentors = read_youth(youth_csv), read_mentors(mentors_csv)
+    with open(pairs_csv, newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    missing = {"youth_id", "mentor_id", "outcome"} - set(rows[0] if rows else ())
+    if missing:
+        raise ValueError(f"{pairs_csv}: no column {', '.join(sorted(missing))}")
+    pairs = [(row["youth_id"].strip(), row["mentor_id"].strip()) for row in rows]
+    outcomes = np.array([int(row["outcome"]) for row in rows])
+    return youth, mentors, pairs, outcomes, np.array([mentor for _, mentor in pairs])
