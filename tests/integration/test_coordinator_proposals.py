@@ -2,6 +2,7 @@
 and the server-side re-checks that refuse an approval which no longer holds."""
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -33,6 +34,7 @@ from tests.builders import (
     make_user,
     make_youth,
 )
+from tests.conftest import Browser
 
 
 @pytest.fixture
@@ -273,3 +275,28 @@ def test_proposals_page_lists_pairs_with_scores_reasons_and_counts(browser, coor
     assert "Lucia Santos, 15" in page and "Dana Nguyen" in page and ">70<" in page
     assert "Both into robotics" in page
     assert "<strong>1</strong> awaiting decision" in page
+
+
+def test_each_approval_shows_the_runs_counts_with_every_approval_so_far(app, browser, coordinator, scene):
+    program, _, dana, omar, first = scene
+    run = db.session.get(MatchingRun, first.run_id)
+    second = make_proposal(make_application(make_youth(14), program), omar, run=run)
+    third = make_proposal(make_application(make_youth(16), program), make_mentor(programs=[program]), run=run)
+    db.session.commit()
+    other = Browser(app.test_client())
+    colleague = make_user(Role.COORDINATOR)
+    assert other.login(colleague.email, PASSWORD).status_code == 302
+
+    def counts(body: str) -> tuple[str, str]:
+        return (re.search(r"<strong>(\d+)</strong> awaiting decision", body).group(1),
+                re.search(r"<strong>(\d+)</strong> approved", body).group(1))
+
+    assert counts(approve(browser, first.id).get_data(as_text=True)) == ("2", "1")
+    assert counts(approve(other, second.id).get_data(as_text=True)) == ("1", "2")
+    # Refused (already approved): the counts still stand, nothing was changed.
+    refused = approve(browser, second.id).get_data(as_text=True)
+    assert "already approved" in refused and counts(refused) == ("1", "2")
+    for viewer in (browser, other):
+        assert counts(viewer.get(f"/coordinator/runs/{run.id}").get_data(as_text=True)) == ("1", "2")
+    assert counts(approve(other, third.id).get_data(as_text=True)) == ("0", "3")
+    assert counts(browser.get(f"/coordinator/runs/{run.id}").get_data(as_text=True)) == ("0", "3")
