@@ -148,7 +148,7 @@ def pair_features(youth, mentors, pairs, config) -> np.ndarray:
     return numeric_values(cohort, rows, cols, 0.0)
 
 
-def held_out_halves(youth, mentors, pairs, y, groups, config, seed: int) -> None:
+def held_out_halves(youth, mentors, pairs, y, groups, config, cv: int, seed: int) -> None:
     """Fit on the pairs of one half of the mentors, score the other half's; then the other way."""
     mentor_ids = np.unique(groups)
     np.random.default_rng(seed).shuffle(mentor_ids)
@@ -167,7 +167,7 @@ def held_out_halves(youth, mentors, pairs, y, groups, config, seed: int) -> None
         train_pairs, test_pairs = [pairs[k] for k in train_at], [pairs[k] for k in test_at]
         started = time.perf_counter()
         learned, _ = learn_weights(*cohort_of(youth, mentors, train_pairs), train_pairs, y[train_at], config,
-                                   random_state=seed)
+                                   cv=cv, random_state=seed)
         fit_seconds.append(time.perf_counter() - started)
         scored = cohort_of(youth, mentors, test_pairs)
         scores = {
@@ -241,7 +241,7 @@ def run(name: str, args: argparse.Namespace) -> None:
         auc = lambda v: "  -  " if v is None else f"{v:.3f}"  # noqa: E731
         print(f"    {row.attribute}={row.group:<12} {row.pairs:6d}  {row.mean_score_current:.3f}/{row.mean_score_learned:.3f}"
               f"  {auc(row.auc_current)}/{auc(row.auc_learned)}  {row.proposal_rate_current:.2f}/{row.proposal_rate_learned:.2f}")
-    held_out_halves(youth, mentors, pairs, y, groups, config, args.seed)
+    held_out_halves(youth, mentors, pairs, y, groups, config, args.cv, args.seed)
 
 
 def main() -> None:
