@@ -17,10 +17,10 @@ AUCs are means over the same mentor-grouped folds. ``fit s`` is the time of
 ``learn_weights`` (its nested cross-validation, final fit and report
 included); ``score s`` the time of :func:`matching.score` on the whole cohort.
 
-After the table, ``held-out halves`` repeats the issue's own measure: the
+After the table, ``held-out halves`` measures a model on mentors it never saw: the
 mentors are split at random into two halves, :func:`matching.learn_weights`
 is fitted on the pairs of one half and the pairs of the other are scored as
-:func:`matching.score` scores them, then the halves swap. Two references are
+:func:`matching.score` scores them, then the halves swap. Three references are
 fitted on the same halves, outside the engine: logistic regression and
 gradient-boosted trees on the simple set features (overlap counts, Jaccard,
 coverage both ways, how many items each side lists), and trees on all the
