@@ -105,12 +105,17 @@ def fold_mean_auc(y: np.ndarray, scores: np.ndarray, folds: list) -> float:
     return float(np.mean([roc_auc_score(y[test], scores[test]) for _, test in folds]))
 
 
+def pair_index(cohort: FeatureModel, pairs) -> tuple[np.ndarray, np.ndarray]:
+    """Each pair's youth row and mentor column in `cohort`."""
+    return (np.array([cohort.youth_index[a] for a, _ in pairs]),
+            np.array([cohort.mentor_index[b] for _, b in pairs]))
+
+
 def ebm_auc(youth, mentors, pairs, y, folds) -> tuple[float, float]:
     from interpret.glassbox import ExplainableBoostingClassifier
 
     cohort = FeatureModel(youth, mentors, MatchConfig())
-    rows = np.array([cohort.youth_index[a] for a, _ in pairs])
-    cols = np.array([cohort.mentor_index[b] for _, b in pairs])
+    rows, cols = pair_index(cohort, pairs)
     started = time.perf_counter()
     aucs = []
     for train, test in folds:
@@ -135,17 +140,13 @@ def cohort_of(youth, mentors, pairs) -> tuple[list, list]:
 def pair_scores(youth, mentors, pairs, config) -> np.ndarray:
     """Each pair's entry of `score(youth, mentors, config).similarity`, without the whole matrix."""
     cohort = FeatureModel(youth, mentors, config)
-    rows = np.array([cohort.youth_index[a] for a, _ in pairs])
-    cols = np.array([cohort.mentor_index[b] for _, b in pairs])
-    return np.clip(cohort.factor_pairs(rows, cols) @ cohort.weights, 0.0, 1.0)
+    return np.clip(cohort.factor_pairs(*pair_index(cohort, pairs)) @ cohort.weights, 0.0, 1.0)
 
 
 def pair_features(youth, mentors, pairs, config) -> np.ndarray:
     """The learned model's numeric pair features (the mentor's track record against a prior of 0)."""
     cohort = FeatureModel(youth, mentors, config)
-    rows = np.array([cohort.youth_index[a] for a, _ in pairs])
-    cols = np.array([cohort.mentor_index[b] for _, b in pairs])
-    return numeric_values(cohort, rows, cols, 0.0)
+    return numeric_values(cohort, *pair_index(cohort, pairs), 0.0)
 
 
 def held_out_halves(youth, mentors, pairs, y, groups, config, cv: int, seed: int) -> None:
