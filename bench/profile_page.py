@@ -3,8 +3,10 @@
 Seeds a throwaway PostgreSQL the way `bench/load.py` does (smaller by default), builds the app
 with the production settings the load benchmark's servers use, logs the coordinator in, and
 calls the WSGI app directly (no test client, no server) so that what is timed is the app's own
-work. Prints the time per request, the CPU per request of this process and of PostgreSQL, a breakdown by where it goes (session and user loading, SQL,
-templates, CSRF, translations, URL building, ...), and the functions with the most time of their own.
+work. Prints the time per request, the CPU per request of this process and of PostgreSQL, the
+statements with the time each waits on the database, a breakdown by where the time goes (session
+and user loading, SQL, templates, CSRF, translations, URL building, ...), and the functions with
+the most time of their own.
 
     .venv/bin/python bench/profile_page.py [--path /account/settings] [--requests 2000]
         [--youth 2000] [--mentors 400]
@@ -21,6 +23,7 @@ import io
 import os
 import pstats
 import re
+import statistics
 import sys
 import tempfile
 import time
@@ -179,6 +182,42 @@ def main() -> None:
         cpu = (time.process_time() - cpu) / args.requests
         server_cpu = (server_cpu_seconds(server) - server_cpu) / args.requests
 
+        # Each statement's time from sending it to its rows read, and the pool's ping, the commit's
+        # and the rollback's: what of a request is spent waiting on the database, step by step.
+        # (psycopg sends BEGIN with a transaction's first statement: its time is in that one's.)
+        waits: dict[str, list[float]] = defaultdict(list)
+        sent: list[float] = []
+
+        def before(conn, cursor, statement, parameters, context, executemany):
+            sent.append(time.perf_counter())
+
+        def after(conn, cursor, statement, parameters, context, executemany):
+            waits[" ".join(statement.split())[:110]].append(time.perf_counter() - sent.pop())
+
+        def timed(name: str, step):
+            def run(*args, **kwargs):
+                started = time.perf_counter()
+                try:
+                    return step(*args, **kwargs)
+                finally:
+                    waits[name].append(time.perf_counter() - started)
+            return run
+
+        dialect = engine.dialect
+        steps = {name: getattr(dialect, name) for name in ("do_ping", "do_commit", "do_rollback")}
+        for name, step in steps.items():
+            setattr(dialect, name, timed(name.removeprefix("do_").upper(), step))
+        sa.event.listen(engine, "before_cursor_execute", before)
+        sa.event.listen(engine, "after_cursor_execute", after)
+        started = time.perf_counter()
+        for _ in range(args.requests):
+            call(app, environ_next())
+        timed_total = time.perf_counter() - started
+        sa.event.remove(engine, "before_cursor_execute", before)
+        sa.event.remove(engine, "after_cursor_execute", after)
+        for name in steps:
+            delattr(dialect, name)
+
         profile = cProfile.Profile()
         profile.enable()
         for _ in range(args.requests):
@@ -198,6 +237,11 @@ def main() -> None:
     print(f"\n{len(statements)} statements per request (the pool's ping, BEGIN and ROLLBACK besides):")
     for statement in statements:
         print(f"  {statement}")
+    waited = sum(sum(times) for times in waits.values()) / args.requests
+    print(f"\nwaiting on the database, per request: {waited * 1000:.2f} ms of "
+          f"{timed_total / args.requests * 1000:.2f} ms (median of each step; times it ran per request)")
+    for statement, times in sorted(waits.items(), key=lambda item: -sum(item[1])):
+        print(f"  {statistics.median(times) * 1000:>6.3f} ms  x{len(times) / args.requests:<4.2g} {statement}")
     print(f"\nown time by where it is spent (profiled: {total / args.requests * 1000:.2f} ms per request)")
     for label, own in sorted(by_category.items(), key=lambda item: -item[1]):
         print(f"  {label:<36}{100 * own / total:>6.1f}%  {own / args.requests * 1000:>7.3f} ms")

@@ -1200,6 +1200,105 @@ class MatchProposal(StatusMachine, db.Model):
         return result.rowcount
 
 
+
+class ProposalCount(db.Model):
+    """How many of a run's proposals are in each status, kept by the database itself.
+
+    Triggers on `match_proposals` move these with every insert, status change and delete, by any
+    path (a decision, a run's bulk supersede, a cascade from a deleted run or application), in the
+    same transaction; so a coordinator's counts are read from a handful of rows rather than counted
+    over a run's thousands of proposals after each decision.
+    """
+
+    __tablename__ = "proposal_counts"
+
+    run_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("matching_runs.id", ondelete="CASCADE"), primary_key=True
+    )
+    status: so.Mapped[ProposalStatus] = so.mapped_column(_enum(ProposalStatus, "proposal_status"), primary_key=True)
+    total: so.Mapped[int] = so.mapped_column(default=0)
+
+
+# PostgreSQL: one trigger per kind of statement, each seeing the statement's rows whole (its
+# transition tables), so a run storing thousands of proposals, or superseding them, moves each
+# count once per statement rather than once per row.
+_PG_PROPOSAL_COUNT_FUNCTIONS = {
+    "inserted": """
+        INSERT INTO proposal_counts (run_id, status, total)
+        SELECT run_id, status, count(*) FROM new_rows WHERE run_id IS NOT NULL GROUP BY run_id, status
+        ON CONFLICT (run_id, status) DO UPDATE SET total = proposal_counts.total + excluded.total;""",
+    "deleted": """
+        UPDATE proposal_counts AS c SET total = c.total - gone.n
+        FROM (SELECT run_id, status, count(*) AS n FROM old_rows WHERE run_id IS NOT NULL
+              GROUP BY run_id, status) AS gone
+        WHERE c.run_id = gone.run_id AND c.status = gone.status;""",
+    "updated": """
+        UPDATE proposal_counts AS c SET total = c.total - gone.n
+        FROM (SELECT o.run_id, o.status, count(*) AS n FROM old_rows o JOIN new_rows n ON n.id = o.id
+              WHERE o.run_id IS NOT NULL
+                AND (n.run_id IS DISTINCT FROM o.run_id OR n.status <> o.status)
+              GROUP BY o.run_id, o.status) AS gone
+        WHERE c.run_id = gone.run_id AND c.status = gone.status;
+        INSERT INTO proposal_counts (run_id, status, total)
+        SELECT n.run_id, n.status, count(*) FROM new_rows n JOIN old_rows o ON o.id = n.id
+        WHERE n.run_id IS NOT NULL AND (n.run_id IS DISTINCT FROM o.run_id OR n.status <> o.status)
+        GROUP BY n.run_id, n.status
+        ON CONFLICT (run_id, status) DO UPDATE SET total = proposal_counts.total + excluded.total;""",
+}
+_PG_TRANSITION_TABLES = {"inserted": "NEW TABLE AS new_rows", "deleted": "OLD TABLE AS old_rows",
+                         "updated": "OLD TABLE AS old_rows NEW TABLE AS new_rows"}
+_PG_EVENTS = {"inserted": "INSERT", "deleted": "DELETE", "updated": "UPDATE"}
+PROPOSAL_COUNT_DDL = {
+    "postgresql": [
+        statement
+        for kind, body in _PG_PROPOSAL_COUNT_FUNCTIONS.items()
+        for statement in (
+            f"CREATE OR REPLACE FUNCTION proposal_counts_{kind}() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+            f"BEGIN{body}\n    RETURN NULL;\nEND $$",
+            f"CREATE TRIGGER proposal_counts_{kind} AFTER {_PG_EVENTS[kind]} ON match_proposals "
+            f"REFERENCING {_PG_TRANSITION_TABLES[kind]} FOR EACH STATEMENT "
+            f"EXECUTE FUNCTION proposal_counts_{kind}()",
+        )
+    ],
+    # SQLite runs triggers row by row, within the writer's own process: a run's thousands of
+    # rows cost it milliseconds.
+    "sqlite": [
+        """CREATE TRIGGER proposal_counts_inserted AFTER INSERT ON match_proposals
+           WHEN NEW.run_id IS NOT NULL BEGIN
+             INSERT INTO proposal_counts (run_id, status, total) VALUES (NEW.run_id, NEW.status, 1)
+             ON CONFLICT (run_id, status) DO UPDATE SET total = total + 1;
+           END""",
+        """CREATE TRIGGER proposal_counts_deleted AFTER DELETE ON match_proposals
+           WHEN OLD.run_id IS NOT NULL BEGIN
+             UPDATE proposal_counts SET total = total - 1 WHERE run_id = OLD.run_id AND status = OLD.status;
+           END""",
+        """CREATE TRIGGER proposal_counts_updated AFTER UPDATE OF run_id, status ON match_proposals
+           WHEN OLD.run_id IS NOT NEW.run_id OR OLD.status IS NOT NEW.status BEGIN
+             UPDATE proposal_counts SET total = total - 1 WHERE run_id = OLD.run_id AND status = OLD.status;
+             INSERT INTO proposal_counts (run_id, status, total) SELECT NEW.run_id, NEW.status, 1
+             WHERE NEW.run_id IS NOT NULL
+             ON CONFLICT (run_id, status) DO UPDATE SET total = total + 1;
+           END""",
+    ],
+}
+
+
+@sa.event.listens_for(db.metadata, "after_create")
+def _create_proposal_count_triggers(metadata, connection, tables=(), **_kw) -> None:
+    # With the table, once: `create_all` on a schema that has it creates nothing, triggers neither.
+    if MatchProposal.__table__ not in tables:
+        return
+    for statement in PROPOSAL_COUNT_DDL.get(connection.dialect.name, ()):
+        connection.exec_driver_sql(statement)
+
+
+@sa.event.listens_for(db.metadata, "after_drop")
+def _drop_proposal_count_functions(metadata, connection, **_kw) -> None:
+    # Dropping the table took its triggers; on PostgreSQL the functions they called remain.
+    if connection.dialect.name == "postgresql":
+        for kind in _PG_PROPOSAL_COUNT_FUNCTIONS:
+            connection.exec_driver_sql(f"DROP FUNCTION IF EXISTS proposal_counts_{kind}()")
+
 class UnmatchedYouth(db.Model):
     """A youth a run could not pair, with the engine's reason in plain words."""
 

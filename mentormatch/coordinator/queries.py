@@ -39,6 +39,7 @@ from mentormatch.models import (
     MentorStatus,
     Program,
     REQUIRED_CLEARANCES,
+    ProposalCount,
     ProposalStatus,
     RunStatus,
     UnmatchedYouth,
@@ -297,8 +298,10 @@ def proposal_counts(run_id: int) -> dict[str, int]:
     return dict(figures.cached("proposal counts", _count_proposals, run_id))
 
 
-_PROPOSALS_BY_STATUS = (sa.select(MatchProposal.status, sa.func.count(MatchProposal.id))
-                        .where(MatchProposal.run_id == sa.bindparam("run_id")).group_by(MatchProposal.status))
+# The database keeps these counts as proposals change (see ProposalCount): a few rows to read,
+# where counting a run's proposals by status took milliseconds of the database after every decision.
+_PROPOSALS_BY_STATUS = (sa.select(ProposalCount.status, ProposalCount.total)
+                        .where(ProposalCount.run_id == sa.bindparam("run_id")))
 
 
 def _count_proposals(run_id: int) -> dict[str, int]:

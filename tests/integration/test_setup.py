@@ -9,8 +9,8 @@ from flask_migrate import downgrade, upgrade
 
 from mentormatch import create_app
 from mentormatch.extensions import db
-from mentormatch.models import User
-from tests.builders import PASSWORD
+from mentormatch.models import MatchingRun, ProposalCount, ProposalStatus, User
+from tests.builders import PASSWORD, make_application, make_mentor, make_program, make_proposal, make_youth
 
 
 def _schema_drift() -> list:
@@ -18,15 +18,44 @@ def _schema_drift() -> list:
         return compare_metadata(MigrationContext.configure(connection), db.metadata)
 
 
+def _triggers_and_functions() -> set[str]:
+    """What the schema holds besides tables (which compare_metadata does not compare): triggers,
+    and on PostgreSQL the functions they call."""
+    if db.engine.dialect.name == "sqlite":
+        return set(db.session.scalars(sa.text("SELECT 'trigger ' || name FROM sqlite_master WHERE type = 'trigger'")))
+    return set(db.session.scalars(sa.text(
+        "SELECT 'trigger ' || tgname FROM pg_trigger WHERE NOT tgisinternal "
+        "UNION SELECT 'function ' || proname FROM pg_proc JOIN pg_namespace n ON n.oid = pronamespace "
+        "WHERE n.nspname = 'public'")))
+
+
 def test_migrations_build_exactly_the_models_schema_and_come_down_cleanly(app):
+    built = _triggers_and_functions()
+    assert {"trigger proposal_counts_inserted", "trigger proposal_counts_updated",
+            "trigger proposal_counts_deleted"} <= built
+    db.session.commit()
     db.drop_all()
     upgrade()
     assert _schema_drift() == []
+    assert _triggers_and_functions() == built
     downgrade(revision="base")
     tables = set(sa.inspect(db.engine).get_table_names()) - {"alembic_version"}
     assert tables == set()
+    assert _triggers_and_functions() == set()
+    db.session.commit()
     upgrade()
     assert _schema_drift() == []
+    assert _triggers_and_functions() == built
+    # The migrated triggers count as the models' do.
+    program = make_program()
+    run = MatchingRun(program_id=program.id)
+    db.session.add(run)
+    db.session.commit()
+    proposal = make_proposal(make_application(make_youth(15), program), make_mentor(programs=[program]), run=run)
+    proposal.status = ProposalStatus.REJECTED
+    db.session.commit()
+    assert db.session.execute(sa.select(ProposalCount.status, ProposalCount.total)
+                              .where(ProposalCount.total != 0)).all() == [(ProposalStatus.REJECTED, 1)]
 
 
 def test_migrations_have_a_single_head(app):
