@@ -4,6 +4,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 export FLASK_APP := wsgi.py
+# Python keeps what it compiles of each module (__pycache__, ignored by git) for the next process.
+# A machine whose environment sets PYTHONDONTWRITEBYTECODE makes every process compile every module
+# it imports again: about 6 of the 10 s a test process, a worker or `python -m matching` took to start
+# (tests/integration/test_job_queue.py and the other tests that start processes: 121 s -> 78 s).
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: install run test test-sqlite test-postgresql bench clean translations messages
 
