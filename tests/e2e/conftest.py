@@ -3,15 +3,14 @@ from __future__ import annotations
 
 import os
 import shutil
-import threading
 
 import pytest
 from playwright.sync_api import expect, sync_playwright
-from werkzeug.serving import make_server
 
 from mentormatch import create_app
 from mentormatch.extensions import db
 from tests.conftest import seed_demo_command
+from tests.support.liveserver import live_server
 
 # The suite's two halves share two cores with Chromium: a busy machine answers later, never
 # differently, so waits are generous (a passing check returns as soon as it holds).
@@ -49,15 +48,8 @@ def live_app(sqlite_templates, tmp_path, request):
     else:
         url = sqlite_templates.empty_copy(target)
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "MAIL_SERVER": ""})
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    app.config["LIVE_URL"] = f"http://127.0.0.1:{server.server_port}"
-    # Links in e-mail lead to this server, as APP_BASE_URL makes them lead to the real one.
-    app.config["APP_BASE_URL"] = app.config["LIVE_URL"]
-    yield app
-    server.shutdown()
-    thread.join(5)
+    with live_server(app):
+        yield app
     with app.app_context():
         db.engine.dispose()
 

@@ -11,13 +11,11 @@ from __future__ import annotations
 import fcntl
 import json
 import re
-import threading
 from dataclasses import asdict, dataclass, field
 from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
-from werkzeug.serving import make_server
 
 from mentormatch import create_app
 from mentormatch.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
@@ -25,6 +23,7 @@ from mentormatch.extensions import db
 from mentormatch.models import Application, ApplicationStatus, User, Youth
 from tests.conftest import run_folder, seed_demo_command
 from tests.support.axe import axe_violations
+from tests.support.liveserver import live_server
 from tests.support.screenshots import screenshot_folder
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("compiled_translations")]
@@ -47,13 +46,8 @@ def demo_site(sqlite_templates, tmp_path_factory):
     the whole module (a copy of the run's demo database, which integration tests share)."""
     url, _printed = sqlite_templates.copy_of("demo", seed_demo_command, tmp_path_factory.mktemp("demo") / "demo.db")
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "MAIL_SERVER": ""})
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    app.config["LIVE_URL"] = app.config["APP_BASE_URL"] = f"http://127.0.0.1:{server.server_port}"
-    yield app
-    server.shutdown()
-    thread.join(5)
+    with live_server(app):
+        yield app
     with app.app_context():
         db.engine.dispose()
 
