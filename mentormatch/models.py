@@ -1200,7 +1200,6 @@ class MatchProposal(StatusMachine, db.Model):
         return result.rowcount
 
 
-
 class ProposalCount(db.Model):
     """How many of a run's proposals are in each status, kept by the database itself.
 
@@ -1298,6 +1297,7 @@ def _drop_proposal_count_functions(metadata, connection, **_kw) -> None:
     if connection.dialect.name == "postgresql":
         for kind in _PG_PROPOSAL_COUNT_FUNCTIONS:
             connection.exec_driver_sql(f"DROP FUNCTION IF EXISTS proposal_counts_{kind}()")
+
 
 class UnmatchedYouth(db.Model):
     """A youth a run could not pair, with the engine's reason in plain words."""
