@@ -9,7 +9,7 @@ from flask_migrate import downgrade, upgrade
 
 from mentormatch import create_app
 from mentormatch.extensions import db
-from mentormatch.models import MatchingRun, ProposalCount, ProposalStatus, User
+from mentormatch.models import MatchingRun, MatchProposal, ProposalCount, ProposalStatus, User
 from tests.builders import PASSWORD, make_application, make_mentor, make_program, make_proposal, make_youth
 
 
@@ -57,6 +57,33 @@ def test_migrations_build_exactly_the_models_schema_and_come_down_cleanly(app):
     assert db.session.execute(sa.select(ProposalCount.status, ProposalCount.total)
                               .where(ProposalCount.total != 0)).all() == [(ProposalStatus.REJECTED, 1)]
 
+
+
+def test_the_proposal_counts_migration_counts_the_proposals_a_database_already_holds(app):
+    db.session.commit()
+    db.drop_all()
+    upgrade(revision="15237a9eadf5")  # the revision before the counts
+    program = make_program()
+    runs = [MatchingRun(program_id=program.id), MatchingRun(program_id=program.id)]
+    db.session.add_all(runs)
+    db.session.commit()
+    mentor = make_mentor(programs=[program], capacity=5)
+    for run, status in ((runs[0], ProposalStatus.PENDING), (runs[0], ProposalStatus.PENDING),
+                        (runs[0], ProposalStatus.REJECTED), (runs[1], ProposalStatus.APPROVED)):
+        make_proposal(make_application(make_youth(15), program), mentor, run=run, status=status)
+    db.session.commit()
+    upgrade()
+    counts = db.session.execute(sa.select(ProposalCount.run_id, ProposalCount.status, ProposalCount.total)
+                                .order_by(ProposalCount.run_id, ProposalCount.status)).all()
+    assert counts == [(runs[0].id, ProposalStatus.PENDING, 2), (runs[0].id, ProposalStatus.REJECTED, 1),
+                      (runs[1].id, ProposalStatus.APPROVED, 1)]
+    # And from there on the triggers move them.
+    proposal = db.session.scalar(sa.select(MatchProposal).where(MatchProposal.status == ProposalStatus.PENDING)
+                                 .limit(1))
+    proposal.status = ProposalStatus.SUPERSEDED
+    db.session.commit()
+    assert db.session.scalar(sa.select(ProposalCount.total).where(
+        ProposalCount.run_id == runs[0].id, ProposalCount.status == ProposalStatus.PENDING)) == 1
 
 def test_migrations_have_a_single_head(app):
     from alembic.script import ScriptDirectory
