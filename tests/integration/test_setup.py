@@ -58,7 +58,6 @@ def test_migrations_build_exactly_the_models_schema_and_come_down_cleanly(app):
                               .where(ProposalCount.total != 0)).all() == [(ProposalStatus.REJECTED, 1)]
 
 
-
 def test_the_proposal_counts_migration_counts_the_proposals_a_database_already_holds(app):
     db.session.commit()
     db.drop_all()
@@ -84,6 +83,7 @@ def test_the_proposal_counts_migration_counts_the_proposals_a_database_already_h
     db.session.commit()
     assert db.session.scalar(sa.select(ProposalCount.total).where(
         ProposalCount.run_id == runs[0].id, ProposalCount.status == ProposalStatus.PENDING)) == 1
+
 
 def test_migrations_have_a_single_head(app):
     from alembic.script import ScriptDirectory
