@@ -1218,20 +1218,20 @@ class ProposalCount(db.Model):
     total: so.Mapped[int] = so.mapped_column(default=0)
 
 
-# PostgreSQL: one trigger per kind of statement, each seeing the statement's rows whole (its
-# transition tables), so a run storing thousands of proposals, or superseding them, moves each
-# count once per statement rather than once per row.
-_PG_PROPOSAL_COUNT_FUNCTIONS = {
-    "inserted": """
+# PostgreSQL: one trigger per kind of statement (its event, its transition tables, its function's
+# body), each seeing the statement's rows whole, so a run storing thousands of proposals, or
+# superseding them, moves each count once per statement rather than once per row.
+_PG_PROPOSAL_COUNT_TRIGGERS = {
+    "inserted": ("INSERT", "NEW TABLE AS new_rows", """
         INSERT INTO proposal_counts (run_id, status, total)
         SELECT run_id, status, count(*) FROM new_rows WHERE run_id IS NOT NULL GROUP BY run_id, status
-        ON CONFLICT (run_id, status) DO UPDATE SET total = proposal_counts.total + excluded.total;""",
-    "deleted": """
+        ON CONFLICT (run_id, status) DO UPDATE SET total = proposal_counts.total + excluded.total;"""),
+    "deleted": ("DELETE", "OLD TABLE AS old_rows", """
         UPDATE proposal_counts AS c SET total = c.total - gone.n
         FROM (SELECT run_id, status, count(*) AS n FROM old_rows WHERE run_id IS NOT NULL
               GROUP BY run_id, status) AS gone
-        WHERE c.run_id = gone.run_id AND c.status = gone.status;""",
-    "updated": """
+        WHERE c.run_id = gone.run_id AND c.status = gone.status;"""),
+    "updated": ("UPDATE", "OLD TABLE AS old_rows NEW TABLE AS new_rows", """
         UPDATE proposal_counts AS c SET total = c.total - gone.n
         FROM (SELECT o.run_id, o.status, count(*) AS n FROM old_rows o JOIN new_rows n ON n.id = o.id
               WHERE o.run_id IS NOT NULL
@@ -1242,20 +1242,17 @@ _PG_PROPOSAL_COUNT_FUNCTIONS = {
         SELECT n.run_id, n.status, count(*) FROM new_rows n JOIN old_rows o ON o.id = n.id
         WHERE n.run_id IS NOT NULL AND (n.run_id IS DISTINCT FROM o.run_id OR n.status <> o.status)
         GROUP BY n.run_id, n.status
-        ON CONFLICT (run_id, status) DO UPDATE SET total = proposal_counts.total + excluded.total;""",
+        ON CONFLICT (run_id, status) DO UPDATE SET total = proposal_counts.total + excluded.total;"""),
 }
-_PG_TRANSITION_TABLES = {"inserted": "NEW TABLE AS new_rows", "deleted": "OLD TABLE AS old_rows",
-                         "updated": "OLD TABLE AS old_rows NEW TABLE AS new_rows"}
-_PG_EVENTS = {"inserted": "INSERT", "deleted": "DELETE", "updated": "UPDATE"}
 PROPOSAL_COUNT_DDL = {
     "postgresql": [
         statement
-        for kind, body in _PG_PROPOSAL_COUNT_FUNCTIONS.items()
+        for kind, (event, transition_tables, body) in _PG_PROPOSAL_COUNT_TRIGGERS.items()
         for statement in (
             f"CREATE OR REPLACE FUNCTION proposal_counts_{kind}() RETURNS trigger LANGUAGE plpgsql AS $$\n"
             f"BEGIN{body}\n    RETURN NULL;\nEND $$",
-            f"CREATE TRIGGER proposal_counts_{kind} AFTER {_PG_EVENTS[kind]} ON match_proposals "
-            f"REFERENCING {_PG_TRANSITION_TABLES[kind]} FOR EACH STATEMENT "
+            f"CREATE TRIGGER proposal_counts_{kind} AFTER {event} ON match_proposals "
+            f"REFERENCING {transition_tables} FOR EACH STATEMENT "
             f"EXECUTE FUNCTION proposal_counts_{kind}()",
         )
     ],
@@ -1295,7 +1292,7 @@ def _create_proposal_count_triggers(metadata, connection, tables=(), **_kw) -> N
 def _drop_proposal_count_functions(metadata, connection, **_kw) -> None:
     # Dropping the table took its triggers; on PostgreSQL the functions they called remain.
     if connection.dialect.name == "postgresql":
-        for kind in _PG_PROPOSAL_COUNT_FUNCTIONS:
+        for kind in _PG_PROPOSAL_COUNT_TRIGGERS:
             connection.exec_driver_sql(f"DROP FUNCTION IF EXISTS proposal_counts_{kind}()")
 
 
