@@ -23,12 +23,17 @@ def random_instance(n, m, capacity, seed, infeasible=0.5):
     weight[rng.random((n, m)) < infeasible] = -np.inf
     caps = rng.integers(0, capacity + 1, m)
     bonus = rng.random(n) * 0.3
+    return weight, caps, bonus, rows_of(weight)
+
+
+def rows_of(weight):
+    """The engine's view of a score matrix: a block of youth rows, of all or some mentor columns."""
 
     def rows(r, cols=None):
         block = weight[r]
         return (block if cols is None else block[:, cols]).copy()
 
-    return weight, caps, bonus, rows
+    return rows
 
 
 def exact_total(weight, caps, bonus):
@@ -83,6 +88,24 @@ def test_grouped_pruning_gives_the_same_optimum(seed):
     for options in ({}, {"candidates": 1, "reserve": 0, "chunk_size": 4, "mentor_candidates": 3}):
         assignment = assign_exact(rows, 50, caps, bonus, youth_groups=groups, **options)
         assert_exact_and_certified(assignment, weight, caps, bonus)
+
+
+def test_a_youth_whose_only_fit_scores_zero_gets_the_free_place_rather_than_waiting():
+    """A pair worth exactly 0 adds nothing to the total, so the optimum is the same with or
+    without it; the youth still gets the place, which would otherwise stay empty beside them."""
+    weight = np.array([[0.0, -np.inf, -np.inf, 0.0],
+                       [-np.inf, 0.7, 0.4, -np.inf],
+                       [0.0, 0.6, -np.inf, -np.inf]], dtype=np.float32)
+    caps, bonus, rows = np.array([1, 1, 1, 1]), np.zeros(3), rows_of(weight)
+    assignment = assign_exact(rows, 3, caps, bonus)
+    # Youth 2 takes mentor 1 (0.6), youth 1 the second-best mentor 2 (0.4): 1.0 in all, against
+    # 0.7 had youth 1 kept mentor 1. Youth 0 fits only mentors 0 and 3, each worth 0, and gets one.
+    assert assignment.mentor_of[1:].tolist() == [2, 1]
+    assert assignment.mentor_of[0] in (0, 3)
+    assert_exact_and_certified(assignment, weight, caps, bonus)
+    # A full mentor takes no one more: with mentors 0 and 3 full, the zero-score youth waits.
+    assignment = assign_exact(rows, 3, np.array([0, 1, 1, 0]), bonus)
+    assert assignment.mentor_of.tolist() == [-1, 2, 1]
 
 
 def test_a_tight_market_needs_several_rounds_and_still_ends_exact():
