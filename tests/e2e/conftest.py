@@ -7,10 +7,8 @@ import shutil
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from mentormatch import create_app
-from mentormatch.extensions import db
 from tests.conftest import seed_demo_command
-from tests.support.liveserver import live_server
+from tests.support.liveserver import live_site
 
 # The suite's two halves share two cores with Chromium: a busy machine answers later, never
 # differently, so waits are generous (a passing check returns as soon as it holds).
@@ -47,11 +45,8 @@ def live_app(sqlite_templates, tmp_path, request):
         url, _printed = sqlite_templates.copy_of("demo", seed_demo_command, target)
     else:
         url = sqlite_templates.empty_copy(target)
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "MAIL_SERVER": ""})
-    with live_server(app):
+    with live_site(url) as app:
         yield app
-    with app.app_context():
-        db.engine.dispose()
 
 
 @pytest.fixture

@@ -17,13 +17,12 @@ from urllib.parse import urlsplit
 import pytest
 import sqlalchemy as sa
 
-from mentormatch import create_app
 from mentormatch.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 from mentormatch.extensions import db
 from mentormatch.models import Application, ApplicationStatus, User, Youth
 from tests.conftest import run_folder, seed_demo_command
 from tests.support.axe import axe_violations
-from tests.support.liveserver import live_server
+from tests.support.liveserver import live_site
 from tests.support.screenshots import screenshot_folder
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("compiled_translations")]
@@ -45,11 +44,8 @@ def demo_site(sqlite_templates, tmp_path_factory):
     """The app with the demo data set as `flask seed-demo` loads it, served on a loopback port for
     the whole module (a copy of the run's demo database, which integration tests share)."""
     url, _printed = sqlite_templates.copy_of("demo", seed_demo_command, tmp_path_factory.mktemp("demo") / "demo.db")
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "MAIL_SERVER": ""})
-    with live_server(app):
+    with live_site(url) as app:
         yield app
-    with app.app_context():
-        db.engine.dispose()
 
 
 @dataclass

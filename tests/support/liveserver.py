@@ -8,6 +8,9 @@ from typing import Iterator
 from flask import Flask
 from werkzeug.serving import make_server
 
+from mentormatch import create_app
+from mentormatch.extensions import db
+
 
 def whole_responses(app):
     """`app` with each response read whole, and closed, before the server sends any of it.
@@ -27,15 +30,20 @@ def whole_responses(app):
 
 
 @contextmanager
-def live_server(app: Flask) -> Iterator[str]:
-    """Serve `app` until the block ends; its address, which links in e-mail lead to as well
-    (as APP_BASE_URL makes them lead to the real site)."""
+def live_site(database_url: str) -> Iterator[Flask]:
+    """The app on the database at `database_url`, served until the block ends. Its address is
+    `app.config["LIVE_URL"]`, which links in e-mail lead to as well (as APP_BASE_URL makes them
+    lead to the real site)."""
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "MAIL_SERVER": ""})
     server = make_server("127.0.0.1", 0, whole_responses(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     app.config["LIVE_URL"] = app.config["APP_BASE_URL"] = f"http://127.0.0.1:{server.server_port}"
     try:
-        yield app.config["LIVE_URL"]
+        yield app
     finally:
         server.shutdown()
         thread.join(5)
+        server.server_close()
+        with app.app_context():
+            db.engine.dispose()
